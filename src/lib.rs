@@ -1,0 +1,41 @@
+//! # ciam-policy
+//!
+//! Customer-identity decisions, locally and in microseconds: for one action attempt,
+//! [`evaluate`] answers allow, step up (which assurance, which factors, as an RFC 9470
+//! challenge), throttle (retry after N seconds) or deny — and why, with stable reason codes.
+//!
+//! The engine is pure: time is an argument, there is no clock and no global state, and the
+//! same input gives the same decision natively and in WebAssembly. Per-account history is
+//! a value the host stores and passes back, updated by the reducer [`record`].
+//!
+//! ```
+//! use ciam_policy::{evaluate, presets, EvaluateRequest, Outcome};
+//! let policy = presets::load("ciam-retail").unwrap();
+//! let request = EvaluateRequest::from_json(r#"{"now": 1800000000, "action": "payout",
+//!     "session": {"aal": 1, "amr": ["pwd"], "authTime": 1799999000},
+//!     "account": {"factors": ["password", "passkey", "sms"]}}"#).unwrap();
+//! let decision = evaluate(&policy, &request).unwrap();
+//! assert_eq!(decision.outcome, Outcome::StepUp);
+//! assert_eq!(decision.step_up.unwrap().factors[0].as_str(), "passkey");
+//! ```
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod error;
+pub mod json;
+pub mod policy;
+pub mod risk;
+pub mod signals;
+pub mod state;
+pub mod validate;
+
+pub use api::{Decision, EvaluateRequest};
+pub use error::{Error, ErrorCode, Problem};
+pub use policy::{presets, Factor, Outcome, Policy};
+pub use risk::{evaluate, ReasonCode};
+pub use state::{record, ChangeKind, Event, EventType, History};
+
+/// The crate version, as reported by `version()` in JavaScript.
+pub fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
