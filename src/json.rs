@@ -12,8 +12,12 @@ use std::marker::PhantomData;
 /// Largest JSON text accepted, so a hostile input cannot exhaust memory before validation.
 pub const MAX_JSON_BYTES: usize = 1 << 20;
 
-/// Parse JSON text into `T`, mapping every serde failure to a coded error with its path.
+/// Parse a JSON object's text into `T`, mapping every serde failure to a coded error with its path.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
+    // serde would read a struct from an array positionally; documents here are objects.
+    if text.trim_start().starts_with('[') {
+        return Err(Error::new(ErrorCode::InvalidType, "", "expected a JSON object, found an array"));
+    }
     if text.len() > MAX_JSON_BYTES {
         return Err(Error::new(ErrorCode::TooLong, "", format!("the JSON text is {} bytes; the limit is {MAX_JSON_BYTES}", text.len())));
     }
