@@ -8,6 +8,10 @@ use crate::state::History;
 use crate::validate::{check_coordinates, check_country, check_ip, check_range, check_short_id, check_time, MAX_DEVICE_ID_LEN};
 use serde::{Deserialize, Serialize};
 
+mod recovery;
+
+pub use recovery::*;
+
 /// One action attempt to decide.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -147,26 +151,8 @@ impl EvaluateRequest {
     pub fn validate(&self) -> Result<()> {
         let mut p: Vec<Problem> = Vec::new();
         check_time(&mut p, "/now", self.now);
-        if let Some(device) = &self.device {
-            if let Some(id) = &device.id {
-                check_short_id(&mut p, "/device/id", id, MAX_DEVICE_ID_LEN);
-            }
-            if let Some(score) = device.bot_score {
-                check_range(&mut p, "/device/botScore", score, 0.0, 100.0);
-            }
-        }
-        if let Some(network) = &self.network {
-            if let Some(ip) = &network.ip {
-                check_ip(&mut p, "/network/ip", ip);
-            }
-            if let Some(risk) = network.ip_risk {
-                check_range(&mut p, "/network/ipRisk", risk, 0.0, 100.0);
-            }
-            if let Some(country) = &network.country {
-                check_country(&mut p, "/network/country", country);
-            }
-            check_coordinates(&mut p, "/network", network.lat, network.lon);
-        }
+        check_device(&mut p, self.device.as_ref());
+        check_network(&mut p, self.network.as_ref());
         if let Some(session) = &self.session {
             if session.aal > 3 {
                 p.push(Problem::new(ErrorCode::OutOfRange, "/session/aal", format!("{} is outside 0..=3", session.aal)));
@@ -218,6 +204,34 @@ impl EvaluateRequest {
             }
         }
         result
+    }
+}
+
+/// Range and format checks of a request's `device`.
+pub(crate) fn check_device(p: &mut Vec<Problem>, device: Option<&Device>) {
+    if let Some(device) = device {
+        if let Some(id) = &device.id {
+            check_short_id(p, "/device/id", id, MAX_DEVICE_ID_LEN);
+        }
+        if let Some(score) = device.bot_score {
+            check_range(p, "/device/botScore", score, 0.0, 100.0);
+        }
+    }
+}
+
+/// Range and format checks of a request's `network`.
+pub(crate) fn check_network(p: &mut Vec<Problem>, network: Option<&Network>) {
+    if let Some(network) = network {
+        if let Some(ip) = &network.ip {
+            check_ip(p, "/network/ip", ip);
+        }
+        if let Some(risk) = network.ip_risk {
+            check_range(p, "/network/ipRisk", risk, 0.0, 100.0);
+        }
+        if let Some(country) = &network.country {
+            check_country(p, "/network/country", country);
+        }
+        check_coordinates(p, "/network", network.lat, network.lon);
     }
 }
 

@@ -24,14 +24,18 @@ pub mod api;
 pub mod error;
 pub mod json;
 pub mod policy;
+pub mod recovery;
 pub mod risk;
 pub mod signals;
 pub mod state;
 pub mod validate;
 
-pub use api::{Decision, EvaluateRequest};
+pub use api::{
+    ChangeDecision, ChangeRequest, Decision, EvaluateRequest, RecoveryAccount, RecoveryDecision, RecoveryGrant, RecoveryRequest,
+};
 pub use error::{Error, ErrorCode, Problem};
 pub use policy::{presets, Factor, Outcome, Policy};
+pub use recovery::{evaluate_change, evaluate_recovery, RecoveryReasonCode};
 pub use risk::{evaluate, ReasonCode};
 pub use state::{record, ChangeKind, Event, EventType, History};
 

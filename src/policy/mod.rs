@@ -5,6 +5,7 @@
 //! Durations are whole seconds; points are risk-score points (the score is clamped to 0–100).
 
 pub mod presets;
+pub mod recovery;
 mod validate;
 
 use crate::error::Result;
@@ -154,6 +155,11 @@ pub struct Policy {
     pub throttle: ThrottlePolicy,
     /// How devices become known.
     pub devices: DevicePolicy,
+    /// Recovery channels, budgets, the grant, the hold and artifact lifetimes. A document
+    /// without this section gets the most conservative one: support-assisted recovery only
+    /// (see [`recovery::RecoveryPolicy::support_only`]).
+    #[serde(default = "recovery::RecoveryPolicy::support_only")]
+    pub recovery: recovery::RecoveryPolicy,
 }
 
 impl Policy {
@@ -198,6 +204,7 @@ impl Policy {
             t.account_device.window,
             t.source_ip.window,
             t.lockout.as_ref().map_or(0, |l| l.window),
+            self.recovery.horizon(),
         ]
         .into_iter()
         .max()

@@ -145,6 +145,7 @@ pub fn validate(policy: &Policy) -> Result<()> {
         v.range("/throttle/lockout/window", lock.window, 1, MAX_WINDOW);
     }
     v.range("/devices/knownFor", policy.devices.known_for, 1, MAX_WINDOW);
+    v.problems.extend(super::recovery::check(&policy.recovery, &|name| policy.action(name).is_some(), MAX_WINDOW));
 
     match Error::from_problems(v.problems) {
         Some(error) => Err(error),

@@ -90,10 +90,20 @@ pub fn evaluate(policy: &Policy, request: &EvaluateRequest) -> Result<Decision> 
         None => None,
     };
 
+    // A recent recovery holds restricted actions: deny, and say when the hold ends unless
+    // something else denies the attempt regardless.
+    let amount = request.transaction.as_ref().map(|t| t.amount);
+    let mut hold_wait = None;
+    if let Some((_, wait)) = crate::recovery::hold::action_hold(policy, &request.action, amount, request.history.as_ref(), request.now) {
+        hold_wait = (d.outcome != Outcome::Deny).then_some(wait);
+        d.decide(Outcome::Deny);
+        d.note(ReasonCode::RecoveryHold, 0, format!("the account was recovered recently; {} is held for {}", request.action, duration_text(wait)));
+    }
+
     let outcome = d.outcome;
     let step_up = step_up.filter(|_| outcome == Outcome::StepUp);
     let challenge = step_up.as_ref().map(|s| rfc9470(&request.action, s.aal, &s.acr, s.max_age));
-    let retry_after = d.retry_after.filter(|_| outcome == Outcome::Throttle);
+    let retry_after = d.retry_after.filter(|_| outcome == Outcome::Throttle).or(hold_wait);
     d.reasons.sort_by_key(|r| r.code);
     Ok(Decision {
         outcome,

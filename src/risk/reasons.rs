@@ -15,6 +15,8 @@ pub enum ReasonCode {
     UnmanagedDevice,
     /// The risk score reached the policy's deny threshold.
     RiskTooHigh,
+    /// A recent recovery holds this action until the hold ends (see `retryAfter`).
+    RecoveryHold,
     /// The assurance needed cannot be reached with any factor the account has.
     NoEligibleFactor,
     /// Too many recent failures from this device (or IP, without a device id): wait.
@@ -65,11 +67,12 @@ pub enum ReasonCode {
 
 impl ReasonCode {
     /// Every code, in output order.
-    pub const ALL: [ReasonCode; 27] = [
+    pub const ALL: [ReasonCode; 28] = [
         ReasonCode::AccountLocked,
         ReasonCode::BotDetected,
         ReasonCode::UnmanagedDevice,
         ReasonCode::RiskTooHigh,
+        ReasonCode::RecoveryHold,
         ReasonCode::NoEligibleFactor,
         ReasonCode::DeviceThrottled,
         ReasonCode::IpThrottled,
@@ -102,6 +105,7 @@ impl ReasonCode {
             ReasonCode::BotDetected => "bot_detected",
             ReasonCode::UnmanagedDevice => "unmanaged_device",
             ReasonCode::RiskTooHigh => "risk_too_high",
+            ReasonCode::RecoveryHold => "recovery_hold",
             ReasonCode::NoEligibleFactor => "no_eligible_factor",
             ReasonCode::DeviceThrottled => "device_throttled",
             ReasonCode::IpThrottled => "ip_throttled",

@@ -299,9 +299,20 @@ pub fn record(policy: &Policy, history: &History, event: &Event) -> Result<Histo
     for class in [Class::Success, Class::Failure, Class::RecoveryAttempt, Class::Security] {
         let count = next.events.iter().filter(|e| e.kind.class() == class).count();
         let mut excess = count.saturating_sub(class_cap(class));
+        // The newest security event of each kind (and change) is never evicted: a flood of
+        // password changes must not erase the recovery that started a hold, nor an email
+        // change that bars a phone change. There are fewer such keys than the class holds.
+        let newest_of_kind: Vec<bool> = next
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| class == Class::Security && !next.events.iter().skip(i + 1).any(|l| l.kind == e.kind && l.change == e.change))
+            .collect();
+        let mut protected = newest_of_kind.into_iter();
         // Events are oldest first, so dropping from the front drops the oldest of the class.
         next.events.retain(|e| {
-            if excess > 0 && e.kind.class() == class {
+            let keep = protected.next().unwrap_or(false);
+            if excess > 0 && e.kind.class() == class && !keep {
                 excess -= 1;
                 false
             } else {

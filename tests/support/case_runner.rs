@@ -17,7 +17,9 @@
 //! other runtimes can be compared against the native result.
 
 use ciam_policy::error::Error;
-use ciam_policy::{evaluate, presets, record, EvaluateRequest, Event, History, Policy};
+use ciam_policy::{
+    evaluate, evaluate_change, evaluate_recovery, presets, record, ChangeRequest, EvaluateRequest, Event, History, Policy, RecoveryRequest,
+};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -76,21 +78,29 @@ pub fn case_output(case: &Value) -> Result<Value, String> {
     match call {
         "validatePolicy" => Ok(json!({ "valid": true, "name": policy.name })),
         "record" => Ok(serde_json::to_value(&history).unwrap()),
-        "evaluate" => {
-            let mut request = case.get("request").cloned().ok_or("evaluate case has no request")?;
+        "evaluate" | "evaluateRecovery" | "evaluateChange" => {
+            let mut request = case.get("request").cloned().ok_or("the case has no request")?;
             if let Some(object) = request.as_object_mut() {
                 if !object.contains_key("history") && !history.events.is_empty() {
                     object.insert("history".into(), serde_json::to_value(&history).unwrap());
                 }
-                if !object.contains_key("sourceHistory") && !source_history.events.is_empty() {
+                // A change decision reads the account's history only.
+                if call != "evaluateChange" && !object.contains_key("sourceHistory") && !source_history.events.is_empty() {
                     object.insert("sourceHistory".into(), serde_json::to_value(&source_history).unwrap());
                 }
             }
-            let result = ciam_policy::json::from_value::<EvaluateRequest>(request).and_then(|r| evaluate(&policy, &r));
-            Ok(match result {
-                Ok(decision) => serde_json::to_value(&decision).unwrap(),
-                Err(error) => error_json(&error),
-            })
+            let result = match call {
+                "evaluateRecovery" => ciam_policy::json::from_value::<RecoveryRequest>(request)
+                    .and_then(|r| evaluate_recovery(&policy, &r))
+                    .map(|d| serde_json::to_value(&d).unwrap()),
+                "evaluateChange" => ciam_policy::json::from_value::<ChangeRequest>(request)
+                    .and_then(|r| evaluate_change(&policy, &r))
+                    .map(|d| serde_json::to_value(&d).unwrap()),
+                _ => ciam_policy::json::from_value::<EvaluateRequest>(request)
+                    .and_then(|r| evaluate(&policy, &r))
+                    .map(|d| serde_json::to_value(&d).unwrap()),
+            };
+            Ok(result.unwrap_or_else(|error| error_json(&error)))
         }
         other => Err(format!("unknown call `{other}`")),
     }

@@ -1,0 +1,198 @@
+//! Recovery limits and bounded recovery power (design principles P4 and P5).
+//!
+//! [`evaluate_recovery`] answers, for one recovery attempt: which channels this account may
+//! use (never one where it has more, never one depending on what was lost), whether the
+//! attempt is within the per-channel and per-IP budgets, whether completing it recovers the
+//! account or a second independent method is needed (NIST SP 800-63B-4, for accounts with a
+//! second factor), what the recovered session may do and for how long sensitive changes are
+//! held, whom to notify and which RISC/CAEP events to emit. An unknown account gets the
+//! answer an account holding the requested channel would get, so nothing is enumerated.
+//!
+//! [`evaluate_change`] applies the change rules: nothing sensitive during a hold, never both
+//! recovery identifiers in one window, a step-up by another method to replace the primary
+//! recovery channel, and a notice to the old channel.
+
+mod budget;
+mod change;
+mod channels;
+pub mod hold;
+mod reasons;
+
+use crate::api::{PolicyRef, RecoveryAccount, RecoveryDecision, RecoveryGrant, RecoveryReason, RecoveryRequest};
+use crate::error::Result;
+use crate::policy::recovery::RecoveryChannel;
+use crate::policy::{Outcome, Policy};
+use crate::signals::secs;
+use std::collections::BTreeSet;
+
+pub use change::evaluate_change;
+pub use reasons::{
+    RecoveryReasonCode, ASSURANCE_LEVEL_CHANGE, CREDENTIAL_CHANGE, CREDENTIAL_COMPROMISE, RECOVERY_ACTIVATED,
+    RECOVERY_INFORMATION_CHANGED, SESSION_REVOKED,
+};
+
+/// Outcome, reasons and wait as they accumulate; the outcome only ever gets stricter.
+pub(crate) struct Draft {
+    pub(crate) outcome: Outcome,
+    pub(crate) retry_after: Option<u64>,
+    pub(crate) reasons: Vec<RecoveryReason>,
+}
+
+impl Draft {
+    pub(crate) fn new() -> Self {
+        Draft { outcome: Outcome::Allow, retry_after: None, reasons: Vec::new() }
+    }
+
+    pub(crate) fn decide(&mut self, outcome: Outcome, code: RecoveryReasonCode, message: String) {
+        if outcome.severity() > self.outcome.severity() {
+            self.outcome = outcome;
+        }
+        self.reasons.push(RecoveryReason { code, message });
+    }
+
+    pub(crate) fn wait(&mut self, outcome: Outcome, seconds: u64, code: RecoveryReasonCode, message: String) {
+        self.retry_after = Some(self.retry_after.map_or(seconds, |w| w.max(seconds)));
+        self.decide(outcome, code, message);
+    }
+
+    pub(crate) fn finish(&mut self) {
+        self.reasons.sort_by_key(|r| r.code);
+    }
+}
+
+/// Decide one recovery attempt. Bad input is an error, never a guess.
+pub fn evaluate_recovery(policy: &Policy, request: &RecoveryRequest) -> Result<RecoveryDecision> {
+    use crate::risk::duration_text;
+    use RecoveryReasonCode as Code;
+    request.validate()?;
+    let rp = &policy.recovery;
+    let now = request.now;
+    // An unknown account is answered as an account holding the requested channel (and email)
+    // without a second factor: same shape, same outcome class, nothing enumerated.
+    let decoy;
+    let account: &RecoveryAccount = match &request.account {
+        Some(account) => account,
+        None => {
+            let mut channels: Vec<RecoveryChannel> = request.channel.into_iter().chain(request.proven.iter().copied()).collect();
+            channels.push(RecoveryChannel::Email);
+            channels.sort();
+            channels.dedup();
+            decoy = RecoveryAccount { channels, factors: Vec::new(), second_factor: Some(false), primary: None };
+            &decoy
+        }
+    };
+    let held = channels::held(account);
+    let usable = channels::usable(rp, &held, request.lost);
+    let proven: Vec<RecoveryChannel> = request.proven.iter().copied().filter(|c| usable.contains(c)).collect();
+    let required = if channels::has_second_factor(account) { 2 } else { 1 };
+    let mut d = Draft::new();
+
+    if let Some(bot) = request.device.as_ref().and_then(|x| x.bot_score) {
+        if bot >= f64::from(policy.signals.bot.deny_at) {
+            d.decide(Outcome::Deny, Code::BotDetected, format!("bot score {bot} is at or above {}", policy.signals.bot.deny_at));
+        }
+    }
+
+    let ip_times = budget::attempts(request.source_history.as_ref(), now, rp.source_ip.window, None, false);
+    let mut left = budget::left(rp.source_ip.attempts, &ip_times);
+    if let Some(wait) = budget::exhausted_wait(&rp.source_ip, &ip_times, now) {
+        d.wait(
+            Outcome::Throttle,
+            wait,
+            Code::SourceBudgetExhausted,
+            format!("{} recovery attempts from this address; retry in {}", ip_times.len(), duration_text(wait)),
+        );
+    }
+
+    let mut used = proven.clone();
+    match request.channel {
+        None => {
+            if channels::strength(rp, proven.iter().copied()) < required {
+                d.decide(Outcome::StepUp, Code::ChooseChannel, "choose one of the offered channels".into());
+            }
+        }
+        Some(channel) => {
+            used.push(channel);
+            if !channels::policy_offers(rp, channel) {
+                d.decide(Outcome::Deny, Code::ChannelNotOffered, format!("the {} policy does not offer recovery by {channel}", policy.name));
+            } else if !usable.contains(&channel) {
+                d.decide(Outcome::Deny, Code::ChannelUnavailable, format!("{channel} is not available for this recovery"));
+            }
+            if let Some(rule) = rp.channels.0.get(&channel) {
+                let managed = request.device.as_ref().and_then(|x| x.managed) == Some(true);
+                if rule.managed_device_required && !managed {
+                    d.decide(Outcome::Deny, Code::UnmanagedDevice, format!("recovery by {channel} needs a managed device"));
+                }
+                let times = budget::attempts(request.history.as_ref(), now, rule.window, Some(channel.as_str()), true);
+                left = left.min(budget::left(rule.attempts, &times));
+                let channel_budget = crate::policy::recovery::Budget { attempts: rule.attempts, window: rule.window };
+                if let Some(wait) = budget::exhausted_wait(&channel_budget, &times, now) {
+                    d.wait(
+                        Outcome::Throttle,
+                        wait,
+                        Code::ChannelBudgetExhausted,
+                        format!("{} attempts by {channel} in {}; retry in {}", times.len(), duration_text(rule.window), duration_text(wait)),
+                    );
+                } else if let Some(wait) = budget::cooldown_wait(rule, &times, now) {
+                    d.wait(Outcome::Throttle, wait, Code::ChannelCooldown, format!("{channel} was used moments ago; retry in {}", duration_text(wait)));
+                }
+            }
+            left = left.saturating_sub(1);
+            if channels::strength(rp, used.iter().copied()) < required {
+                if channels::independent_of(&usable, &used).is_empty() {
+                    d.decide(
+                        Outcome::Deny,
+                        Code::NoIndependentChannel,
+                        "the account has a second factor and no independent channel is left to pair with this one".into(),
+                    );
+                } else {
+                    d.decide(
+                        Outcome::StepUp,
+                        Code::SecondMethodRequired,
+                        "the account has a second factor: recovery needs a second, independent method as well".into(),
+                    );
+                }
+            }
+        }
+    }
+    d.finish();
+
+    let outcome = d.outcome;
+    let offered_from = if outcome == Outcome::StepUp { channels::independent_of(&usable, &used) } else { channels::independent_of(&usable, &proven) };
+    let offered = channels::ranked(rp, offered_from);
+    let retry_after = d.retry_after.filter(|_| outcome == Outcome::Throttle);
+    let allowed = outcome == Outcome::Allow;
+    let grant = allowed.then(|| {
+        let held_until = hold::hold_until(policy, request.history.as_ref(), now).unwrap_or(now);
+        let mut scopes = rp.grant.scopes.clone();
+        scopes.sort();
+        let mut restricted = rp.hold.actions.clone();
+        restricted.sort();
+        RecoveryGrant {
+            scopes,
+            expires_at: now.saturating_add(secs(rp.grant.lifetime)),
+            hold_until: now.saturating_add(secs(rp.hold.duration)).max(held_until),
+            restricted,
+            restricted_above: rp.hold.amount_over.0.clone(),
+        }
+    });
+    let notify = if allowed { channels::contacts(&held).into_iter().collect() } else { Vec::new() };
+    let mut events: BTreeSet<&str> = BTreeSet::new();
+    if allowed {
+        events.extend([RECOVERY_ACTIVATED, SESSION_REVOKED, ASSURANCE_LEVEL_CHANGE]);
+        if request.compromised {
+            events.insert(CREDENTIAL_COMPROMISE);
+        }
+    }
+    Ok(RecoveryDecision {
+        outcome,
+        offered,
+        remaining: if outcome == Outcome::Throttle { 0 } else { left },
+        retry_after,
+        reasons: d.reasons,
+        grant,
+        notify,
+        events: events.into_iter().map(String::from).collect(),
+        policy: PolicyRef { name: policy.name.clone(), version: policy.revision.clone() },
+    })
+}
