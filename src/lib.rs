@@ -29,6 +29,8 @@ pub mod risk;
 pub mod signals;
 pub mod state;
 pub mod validate;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use api::{
     ChangeDecision, ChangeRequest, Decision, EvaluateRequest, RecoveryAccount, RecoveryDecision, RecoveryGrant, RecoveryRequest,

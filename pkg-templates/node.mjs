@@ -1,0 +1,9 @@
+// ciam-policy for Node.js as an ES module (the `node` + `import` conditions): reads the
+// .wasm next to this file and instantiates it synchronously, so importing is enough.
+import { readFileSync } from "node:fs";
+import { initSync } from "./ciam_policy.js";
+
+initSync({ module: readFileSync(new URL("./ciam_policy_bg.wasm", import.meta.url)) });
+
+export { __EXPORTS__ } from "./ciam_policy.js";
+export { CiamError, PolicyError } from "./__ERRORS__";

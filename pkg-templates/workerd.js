@@ -1,0 +1,10 @@
+// ciam-policy for Cloudflare Workers / workerd (the `workerd` condition). These runtimes
+// forbid compiling WebAssembly from bytes, so the .wasm is imported as a module (wrangler
+// and workerd configs load it as a compiled module) and instantiated synchronously.
+import wasmModule from "./ciam_policy_bg.wasm";
+import { initSync } from "./ciam_policy.js";
+
+initSync({ module: wasmModule });
+
+export { __EXPORTS__ } from "./ciam_policy.js";
+export { CiamError, PolicyError } from "./__ERRORS__";

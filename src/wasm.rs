@@ -1,0 +1,237 @@
+//! The JavaScript bindings: a [`PolicyEngine`] class and a few free functions. This module
+//! converts and forwards; every decision is taken by the core.
+//!
+//! Values cross the boundary as JSON (`JSON.stringify` in, `JSON.parse` out) and are read
+//! with the same serde types and coded errors as the native API, so a request gives the same
+//! decision in every runtime. Histories cross as bytes (the compact encoding of
+//! [`crate::state::encode`]) so hosts store them as they are; the JSON form is accepted too.
+//! Every failure becomes a thrown `CiamError` (or `PolicyError`) with `code`, `path`,
+//! `message` and `problems`; nothing a caller passes can panic and trap the instance.
+
+use crate::error::{Error, ErrorCode, Problem};
+use crate::state::{self, Event, History};
+use crate::{policy::presets, Policy};
+use js_sys::{Object, Reflect, Uint8Array, JSON};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/pkg-templates/errors.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = makeError)]
+    fn make_error(policy: bool, code: &str, path: &str, message: &str, problems: JsValue) -> JsValue;
+}
+
+/// Request fields that carry a history: bytes or the JSON form.
+const HISTORY_FIELDS: [&str; 2] = ["history", "sourceHistory"];
+
+/// What a failed call throws.
+type JsResult<T> = Result<T, JsValue>;
+
+/// A policy parsed and validated once, answering any number of calls.
+#[wasm_bindgen]
+pub struct PolicyEngine {
+    policy: Policy,
+}
+
+#[wasm_bindgen]
+impl PolicyEngine {
+    /// An engine for a policy given as an object or as JSON text. Throws `PolicyError`
+    /// listing every problem of an invalid policy.
+    #[wasm_bindgen(constructor)]
+    pub fn new(policy: JsValue) -> JsResult<PolicyEngine> {
+        let parsed = match policy.as_string() {
+            Some(text) => Policy::from_json(&text),
+            None if policy.is_array() || !policy.is_object() => {
+                Err(Error::new(ErrorCode::InvalidType, "", "pass the policy as an object or as JSON text"))
+            }
+            None => to_json(&policy).and_then(Policy::from_value),
+        };
+        parsed.map(|policy| PolicyEngine { policy }).map_err(policy_error)
+    }
+
+    /// An engine for a built-in preset (see `presets()`).
+    #[wasm_bindgen(js_name = fromPreset)]
+    pub fn from_preset(name: &str) -> JsResult<PolicyEngine> {
+        presets::load(name).map(|policy| PolicyEngine { policy }).map_err(policy_error)
+    }
+
+    /// The policy document this engine decides with, as an object.
+    pub fn policy(&self) -> JsResult<JsValue> {
+        to_js(&self.policy)
+    }
+
+    /// Decide one action attempt.
+    pub fn evaluate(&self, request: JsValue) -> JsResult<JsValue> {
+        self.decide(&request, crate::evaluate)
+    }
+
+    /// Decide one recovery attempt: channels offered, budget, grant, holds, notifications.
+    #[wasm_bindgen(js_name = evaluateRecovery)]
+    pub fn evaluate_recovery(&self, request: JsValue) -> JsResult<JsValue> {
+        self.decide(&request, crate::evaluate_recovery)
+    }
+
+    /// Decide one change of a credential or identifier (email, phone, MFA, password, payout destination).
+    #[wasm_bindgen(js_name = evaluateChange)]
+    pub fn evaluate_change(&self, request: JsValue) -> JsResult<JsValue> {
+        self.decide(&request, crate::evaluate_change)
+    }
+
+    /// The pure reducer: `history` (bytes, the JSON form, or null for none) with `event`
+    /// added, aged and bounded by this policy. Returns the new history as bytes.
+    pub fn record(&self, history: JsValue, event: JsValue) -> JsResult<Uint8Array> {
+        let history = history_from_js(&history, "/history").map_err(error)?;
+        let event: Event = from_js(&event, "event", "/event")?;
+        let next = state::record(&self.policy, &history, &event).map_err(error)?;
+        Ok(Uint8Array::from(state::encode(&next).as_slice()))
+    }
+}
+
+impl PolicyEngine {
+    /// Read the request, let the core decide, return the decision as an object.
+    fn decide<Req: DeserializeOwned, Res: Serialize>(
+        &self,
+        request: &JsValue,
+        core: fn(&Policy, &Req) -> crate::error::Result<Res>,
+    ) -> JsResult<JsValue> {
+        let request: Req = from_js(request, "request", "")?;
+        core(&self.policy, &request).map_err(error).and_then(|decision| to_js(&decision))
+    }
+}
+
+/// Names of the built-in presets, customer presets first.
+#[wasm_bindgen]
+pub fn presets() -> Vec<String> {
+    presets::names().into_iter().map(String::from).collect()
+}
+
+/// The JSON text of a built-in preset, to start a custom policy from.
+#[wasm_bindgen(js_name = presetJson)]
+pub fn preset_json(name: &str) -> JsResult<String> {
+    presets::json(name).map(String::from).map_err(policy_error)
+}
+
+/// The package version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    crate::version().to_string()
+}
+
+/// The JSON form of a history held as bytes (for logs, debugging and migrations).
+#[wasm_bindgen(js_name = decodeHistory)]
+pub fn decode_history(bytes: &[u8]) -> JsResult<JsValue> {
+    state::decode(bytes).map_err(error).and_then(|history| to_js(&history))
+}
+
+/// The byte form of a history given in its JSON form (validated first).
+#[wasm_bindgen(js_name = encodeHistory)]
+pub fn encode_history(history: JsValue) -> JsResult<Uint8Array> {
+    let history = history_from_js(&history, "/history").map_err(error)?;
+    Ok(Uint8Array::from(state::encode(&history).as_slice()))
+}
+
+/// Read a call's argument: histories given as bytes are decoded first, then the whole value
+/// is read with the core's serde types (unknown fields rejected, coded errors with paths).
+/// `base` is the JSON path the argument's own errors are reported under (`""` for a request).
+fn from_js<T: DeserializeOwned>(value: &JsValue, what: &str, base: &str) -> JsResult<T> {
+    let parsed = if value.is_undefined() || value.is_null() {
+        Err(Error::new(ErrorCode::MissingField, base, format!("pass the {what} as an object")))
+    } else if value.is_array() || !value.is_object() {
+        // serde would read a struct from an array positionally; arguments here are objects.
+        Err(Error::new(ErrorCode::InvalidType, base, format!("pass the {what} as an object")))
+    } else {
+        request_value(value).and_then(|json| crate::json::from_value(json).map_err(|e| e.nested_under(base)))
+    };
+    parsed.map_err(error)
+}
+
+/// An object argument as JSON, with byte histories replaced by their JSON form.
+fn request_value(value: &JsValue) -> Result<Value, Error> {
+    let mut decoded = Vec::new();
+    let copy = Object::assign(&Object::new(), &Object::from(value.clone()));
+    for field in HISTORY_FIELDS {
+        let Ok(item) = Reflect::get(&copy, &JsValue::from_str(field)) else { continue };
+        if let Some(bytes) = item.dyn_ref::<Uint8Array>() {
+            let history = state::decode(&bytes.to_vec()).map_err(|e| rebase(e, "/history", &format!("/{field}")))?;
+            decoded.push((field, history));
+            // Deleting an own property of a plain copy cannot fail.
+            let _ = Reflect::delete_property(&copy, &JsValue::from_str(field));
+        }
+    }
+    let mut json = to_json(&copy)?;
+    if let Value::Object(map) = &mut json {
+        for (field, history) in decoded {
+            let value =
+                serde_json::to_value(&history).map_err(|e| Error::new(ErrorCode::InvalidHistory, format!("/{field}"), e.to_string()))?;
+            map.insert(field.to_string(), value);
+        }
+    }
+    Ok(json)
+}
+
+/// A history argument: `null`/`undefined` (none yet), bytes, or the JSON form.
+fn history_from_js(value: &JsValue, path: &str) -> Result<History, Error> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(History::new());
+    }
+    if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+        return state::decode(&bytes.to_vec()).map_err(|e| rebase(e, "/history", path));
+    }
+    if value.is_array() || !value.is_object() {
+        return Err(Error::new(ErrorCode::InvalidType, path, "pass a history as the Uint8Array record() returned, its JSON form, or null"));
+    }
+    let history: History = crate::json::from_value(to_json(value)?).map_err(|e| e.nested_under(path))?;
+    history.validate(path)?;
+    Ok(history)
+}
+
+/// Any JS value as JSON, through `JSON.stringify` (so `undefined` fields are absent and
+/// `toJSON` is honoured). Values JSON cannot hold (BigInt, cycles, functions) are errors.
+fn to_json(value: &JsValue) -> Result<Value, Error> {
+    let text = JSON::stringify(value)
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(|| Error::new(ErrorCode::InvalidType, "", "the value cannot be represented as JSON (BigInt, cycle or function?)"))?;
+    if text.len() > crate::json::MAX_JSON_BYTES {
+        return Err(Error::new(
+            ErrorCode::TooLong,
+            "",
+            format!("the value is {} bytes as JSON; the limit is {}", text.len(), crate::json::MAX_JSON_BYTES),
+        ));
+    }
+    serde_json::from_str(&text).map_err(|e| Error::new(ErrorCode::InvalidJson, "", e.to_string()))
+}
+
+/// A serializable result as a plain JS object.
+fn to_js<T: Serialize>(value: &T) -> JsResult<JsValue> {
+    let text = serde_json::to_string(value).map_err(|e| error(Error::new(ErrorCode::InvalidType, "", e.to_string())))?;
+    JSON::parse(&text)
+}
+
+/// Move problems found under `from` (the decoder's path) to `to` (where the caller put the history).
+fn rebase(error: Error, from: &str, to: &str) -> Error {
+    let moved: Vec<Problem> = error
+        .problems()
+        .map(|p| {
+            let rest = p.path.strip_prefix(from).unwrap_or(&p.path);
+            Problem::new(p.code, format!("{to}{rest}"), p.message.clone())
+        })
+        .collect();
+    Error::from_problems(moved).unwrap_or(error)
+}
+
+fn error(error: Error) -> JsValue {
+    throwable(false, &error)
+}
+
+fn policy_error(error: Error) -> JsValue {
+    throwable(true, &error)
+}
+
+fn throwable(policy: bool, error: &Error) -> JsValue {
+    let problems: Vec<&Problem> = error.problems().collect();
+    let problems = serde_json::to_string(&problems).ok().and_then(|text| JSON::parse(&text).ok()).unwrap_or(JsValue::NULL);
+    make_error(policy, error.code().as_str(), error.path(), &error.to_string(), problems)
+}
