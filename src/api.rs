@@ -9,8 +9,10 @@ use crate::validate::{check_coordinates, check_country, check_ip, check_range, c
 use serde::{Deserialize, Serialize};
 
 mod recovery;
+mod token;
 
 pub use recovery::*;
+pub use token::*;
 
 /// One action attempt to decide.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

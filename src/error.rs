@@ -41,6 +41,52 @@ pub enum ErrorCode {
     Inconsistent,
     /// The transaction currency differs from the currency of the policy's amount bands.
     CurrencyMismatch,
+    /// A token longer than any token this module mints.
+    TokenTooLong,
+    /// A token that is not three dot-separated JWS compact segments.
+    TokenMalformed,
+    /// A token segment that is not strict unpadded base64url.
+    TokenBadEncoding,
+    /// A JWS header that is not the expected JSON object.
+    TokenBadHeader,
+    /// An unsecured token (`alg` = `none`).
+    TokenAlgNone,
+    /// A token signed with an algorithm other than HS256.
+    TokenUnsupportedAlg,
+    /// A token whose header lists critical extensions (`crit`).
+    TokenCritUnsupported,
+    /// A token whose `typ` is not `JWT`.
+    TokenBadType,
+    /// A token without a key id (`kid`).
+    TokenMissingKeyId,
+    /// A token signed with a key not in the key set (unknown or rotated out).
+    TokenUnknownKey,
+    /// A token whose signature does not verify.
+    TokenBadSignature,
+    /// A token whose claims are not the expected JSON object for its purpose.
+    TokenBadClaims,
+    /// A token minted for another purpose.
+    TokenWrongPurpose,
+    /// A token minted for another audience.
+    TokenWrongAudience,
+    /// A token minted for another subject.
+    TokenWrongSubject,
+    /// A step-up grant minted for another action.
+    TokenWrongScope,
+    /// A token issued, or valid only, after `now`.
+    TokenNotYetValid,
+    /// A token at or past its expiry.
+    TokenExpired,
+    /// A token whose lifetime exceeds the policy's cap.
+    TokenLifetimeExceeded,
+    /// A token whose `jti` the host has revoked (used or withdrawn).
+    TokenRevoked,
+    /// A token issued before the account's last credential change, recovery or sign-out-everywhere.
+    TokenSuperseded,
+    /// A signing key shorter than 32 bytes, or a malformed key id.
+    WeakKey,
+    /// The platform's secure random source failed.
+    RandomnessUnavailable,
 }
 
 impl ErrorCode {
@@ -63,6 +109,29 @@ impl ErrorCode {
             ErrorCode::InvalidHistory => "invalid_history",
             ErrorCode::Inconsistent => "inconsistent",
             ErrorCode::CurrencyMismatch => "currency_mismatch",
+            ErrorCode::TokenTooLong => "token_too_long",
+            ErrorCode::TokenMalformed => "token_malformed",
+            ErrorCode::TokenBadEncoding => "token_bad_encoding",
+            ErrorCode::TokenBadHeader => "token_bad_header",
+            ErrorCode::TokenAlgNone => "token_alg_none",
+            ErrorCode::TokenUnsupportedAlg => "token_unsupported_alg",
+            ErrorCode::TokenCritUnsupported => "token_crit_unsupported",
+            ErrorCode::TokenBadType => "token_bad_type",
+            ErrorCode::TokenMissingKeyId => "token_missing_key_id",
+            ErrorCode::TokenUnknownKey => "token_unknown_key",
+            ErrorCode::TokenBadSignature => "token_bad_signature",
+            ErrorCode::TokenBadClaims => "token_bad_claims",
+            ErrorCode::TokenWrongPurpose => "token_wrong_purpose",
+            ErrorCode::TokenWrongAudience => "token_wrong_audience",
+            ErrorCode::TokenWrongSubject => "token_wrong_subject",
+            ErrorCode::TokenWrongScope => "token_wrong_scope",
+            ErrorCode::TokenNotYetValid => "token_not_yet_valid",
+            ErrorCode::TokenExpired => "token_expired",
+            ErrorCode::TokenLifetimeExceeded => "token_lifetime_exceeded",
+            ErrorCode::TokenRevoked => "token_revoked",
+            ErrorCode::TokenSuperseded => "token_superseded",
+            ErrorCode::WeakKey => "weak_key",
+            ErrorCode::RandomnessUnavailable => "randomness_unavailable",
         }
     }
 }

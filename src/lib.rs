@@ -28,6 +28,7 @@ pub mod recovery;
 pub mod risk;
 pub mod signals;
 pub mod state;
+pub mod token;
 pub mod validate;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -1,0 +1,13 @@
+//! The one door to randomness: the platform's secure source through `getrandom` (the JS
+//! crypto API in wasm32-unknown-unknown). Used for token ids and recovery codes only, never
+//! in a decision.
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// `N` bytes from the platform's secure random source.
+pub fn bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut buf = [0u8; N];
+    getrandom::getrandom(&mut buf)
+        .map_err(|e| Error::new(ErrorCode::RandomnessUnavailable, "", format!("the secure random source failed: {e}")))?;
+    Ok(buf)
+}
