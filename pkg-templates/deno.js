@@ -1,8 +1,9 @@
-// ciam-policy for Deno (the `deno` condition): reads the .wasm next to this file and
-// instantiates it synchronously, so importing is enough.
+// ciam-policy for Deno (the `deno` condition): the .wasm comes in as a compiled module via a
+// source-phase import (no --allow-read needed) and is instantiated synchronously.
+import source wasmModule from "./ciam_policy_bg.wasm";
 import { initSync } from "./ciam_policy.js";
 
-initSync({ module: Deno.readFileSync(new URL("./ciam_policy_bg.wasm", import.meta.url)) });
+initSync({ module: wasmModule });
 
 export { __EXPORTS__ } from "./ciam_policy.js";
 export { CiamError, PolicyError } from "./__ERRORS__";

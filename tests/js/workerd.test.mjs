@@ -1,0 +1,93 @@
+// The package inside the real workerd binary (npm `workerd`), serving HTTP on 127.0.0.1:
+// the worker (tests/js/consumer/worker.js) imports "ciam-policy" by name with the `workerd`
+// condition, the .wasm is a compiled module in the config, and per-account history lives
+// in a Durable Object. Every case must match the native outputs inside workerd too.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { artifacts, bin, bundle, consumer, freePort, waitForHttp } from "./support.mjs";
+
+const dir = path.join(artifacts, "workerd");
+let child;
+let base;
+let coldStartMs;
+let stderr = "";
+
+before(async () => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  const { wasmFiles } = await bundle({ entry: path.join(consumer, "worker.js"), outDir: dir, conditions: ["workerd", "worker", "browser"] });
+  assert.deepEqual(wasmFiles, ["ciam_policy_bg.wasm"]);
+  const port = await freePort();
+  fs.writeFileSync(
+    path.join(dir, "config.capnp"),
+    `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .worker) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "bundle.js", esModule = embed "bundle.js"),
+    (name = "ciam_policy_bg.wasm", wasm = embed "ciam_policy_bg.wasm"),
+  ],
+  compatibilityDate = "2025-09-01",
+  durableObjectNamespaces = [ (className = "Account", uniqueKey = "ciam-policy-test-accounts") ],
+  durableObjectStorage = (inMemory = void),
+  bindings = [ (name = "ACCOUNTS", durableObjectNamespace = "Account") ],
+);
+`,
+  );
+  base = `http://127.0.0.1:${port}`;
+  const start = performance.now();
+  child = spawn(bin("workerd"), ["serve", path.join(dir, "config.capnp"), "--verbose"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  child.stderr.on("data", (d) => (stderr += d));
+  // The first decision answered: process start, isolate start, module import, engine, evaluate.
+  await waitForHttp(`${base}/errors`, 30_000, child).catch((e) => {
+    throw new Error(`${e.message}\n${stderr}`);
+  });
+  coldStartMs = performance.now() - start;
+});
+
+after(() => {
+  if (child && child.exitCode === null) child.kill("SIGTERM");
+});
+
+test("workerd: every case matches the native run", async () => {
+  const { total, failures } = await (await fetch(`${base}/golden`)).json();
+  assert.ok(total > 0);
+  assert.deepEqual(failures, [], `${failures.length} of ${total} cases differ from the native output`);
+});
+
+test("workerd: mistakes are coded errors and the engine keeps answering", async () => {
+  const results = await (await fetch(`${base}/errors`)).json();
+  for (const r of results) assert.ok(r.ok, `${r.name}: ${r.detail}`);
+});
+
+test("workerd: history in a Durable Object throttles the attacker's device, not the customer's", async () => {
+  const login = async (device, now, outcome) => {
+    const attempt = { now, action: "login", device: { id: device }, network: { ip: "203.0.113.9" }, session: { aal: 1, amr: ["pwd"], authTime: now } };
+    const res = await fetch(`${base}/login?account=alice`, { method: "POST", body: JSON.stringify({ attempt, outcome }) });
+    return res.json();
+  };
+  const t = 1800000000;
+  assert.notEqual((await login("laptop", t, "sign_in_success")).outcome, "throttle");
+  let last;
+  for (let i = 1; i <= 8; i++) last = await login("attacker", t + i, "sign_in_failure");
+  assert.equal(last.outcome, "throttle", JSON.stringify(last));
+  assert.ok(last.retryAfter > 0);
+  const customer = await login("laptop", t + 10, "sign_in_success");
+  assert.notEqual(customer.outcome, "throttle", JSON.stringify(customer));
+  const bad = await fetch(`${base}/login?account=alice`, { method: "POST", body: JSON.stringify({ attempt: { now: t, action: "teleport" } }) });
+  assert.equal(bad.status, 400);
+  assert.equal((await bad.json()).error.code, "unknown_action");
+});
+
+test("workerd: cold start, process start to first decision", () => {
+  fs.writeFileSync(path.join(artifacts, "coldstart-workerd.json"), `${JSON.stringify({ spawnToFirstDecisionMs: coldStartMs })}\n`);
+  console.log(`# workerd cold start: ${coldStartMs.toFixed(0)} ms from process start to the first decision answered over HTTP`);
+  assert.ok(coldStartMs > 0);
+});
