@@ -16,7 +16,7 @@ pub struct Travel {
     pub distance_km: f64,
     /// Seconds since that sign-in.
     pub elapsed: u64,
-    /// Implied speed, km/h (`f64::INFINITY` when no time passed).
+    /// Implied speed, km/h (`f64::INFINITY` when no time passed but the place changed).
     pub speed_kmh: f64,
 }
 
@@ -150,7 +150,14 @@ fn travel_since(request: &EvaluateRequest, last: Option<&Event>) -> Option<Trave
     let (from_lat, from_lon) = (last.lat?, last.lon?);
     let distance_km = great_circle_km(from_lat, from_lon, lat, lon);
     let elapsed = elapsed(request.now, last.at);
-    let speed_kmh = if elapsed == 0 { f64::INFINITY } else { distance_km * 3600.0 / elapsed as f64 };
+    // Staying put is no travel even within the same second; only a move in no time is infinitely fast.
+    let speed_kmh = if distance_km <= 0.0 {
+        0.0
+    } else if elapsed == 0 {
+        f64::INFINITY
+    } else {
+        distance_km * 3600.0 / elapsed as f64
+    };
     Some(Travel { distance_km, elapsed, speed_kmh })
 }
 

@@ -17,6 +17,9 @@ pub const MAX_NAME_LEN: usize = 64;
 pub const MAX_ACR_LEN: usize = 256;
 /// Longest description.
 pub const MAX_DESCRIPTION_LEN: usize = 2000;
+/// Most failures a history keeps ([`crate::state::MAX_FAILURES`]): a failure threshold
+/// above it could never be reached, so a policy asking for one would silently never act.
+pub const MAX_COUNTED_FAILURES: u32 = crate::state::MAX_FAILURES as u32;
 
 /// RFC 8176 registered `amr` values.
 pub const AMR_VALUES: [&str; 20] = [
@@ -126,13 +129,17 @@ pub fn validate(policy: &Policy) -> Result<()> {
     if s.ip_risk.medium_at > s.ip_risk.high_at {
         v.push(ErrorCode::Inconsistent, "/signals/ipRisk", "mediumAt must not exceed highAt");
     }
+    if s.ip_risk.medium_points > s.ip_risk.high_points {
+        // Otherwise a worse address would score less, and raising ipRisk could lower the bar.
+        v.push(ErrorCode::Inconsistent, "/signals/ipRisk", "highPoints must be at least mediumPoints");
+    }
     v.range("/signals/bot/suspectAt", s.bot.suspect_at.into(), 1, 100);
     v.range("/signals/bot/denyAt", s.bot.deny_at.into(), 1, 101);
     if s.bot.suspect_at > s.bot.deny_at {
         v.push(ErrorCode::Inconsistent, "/signals/bot", "suspectAt must not exceed denyAt");
     }
     v.range("/signals/failureVelocity/window", s.failure_velocity.window, 1, MAX_WINDOW);
-    v.range("/signals/failureVelocity/failures", s.failure_velocity.failures.into(), 1, 1000);
+    v.failures("/signals/failureVelocity/failures", s.failure_velocity.failures, 1, MAX_COUNTED_FAILURES);
     v.range("/signals/inactivity/after", s.inactivity.after, 1, MAX_WINDOW);
     v.range("/signals/accountAge/under", s.account_age.under, 0, MAX_WINDOW);
     v.range("/signals/recentRecovery/within", s.recent_recovery.within, 0, MAX_WINDOW);
@@ -141,7 +148,7 @@ pub fn validate(policy: &Policy) -> Result<()> {
     check_backoff(&mut v, "/throttle/accountDevice", &policy.throttle.account_device);
     check_backoff(&mut v, "/throttle/sourceIp", &policy.throttle.source_ip);
     if let Some(lock) = &policy.throttle.lockout {
-        v.range("/throttle/lockout/afterFailures", lock.after_failures.into(), 1, 1000);
+        v.failures("/throttle/lockout/afterFailures", lock.after_failures, 1, MAX_COUNTED_FAILURES);
         v.range("/throttle/lockout/window", lock.window, 1, MAX_WINDOW);
     }
     v.range("/devices/knownFor", policy.devices.known_for, 1, MAX_WINDOW);
@@ -199,7 +206,8 @@ fn check_action(v: &mut Checker, path: &str, action: &ActionPolicy, strongest_fa
 }
 
 fn check_backoff(v: &mut Checker, path: &str, backoff: &Backoff) {
-    v.range(&format!("{path}/freeFailures"), backoff.free_failures.into(), 0, 1000);
+    // At least one failure beyond the free ones must fit in a history, or the back-off never starts.
+    v.failures(&format!("{path}/freeFailures"), backoff.free_failures, 0, MAX_COUNTED_FAILURES - 1);
     v.range(&format!("{path}/baseDelay"), backoff.base_delay, 1, 86_400);
     v.range(&format!("{path}/factor"), backoff.factor.into(), 1, 10);
     v.range(&format!("{path}/maxDelay"), backoff.max_delay, 1, 7 * 86_400);
@@ -222,6 +230,18 @@ impl Checker {
     fn range(&mut self, path: &str, value: u64, min: u64, max: u64) {
         if value < min || value > max {
             self.push(ErrorCode::OutOfRange, path, format!("{value} is outside {min}..={max}"));
+        }
+    }
+
+    fn failures(&mut self, path: &str, value: u32, min: u32, max: u32) {
+        if value < min || value > max {
+            self.push(
+                ErrorCode::OutOfRange,
+                path,
+                format!(
+                    "{value} is outside {min}..={max}: a history keeps at most {MAX_COUNTED_FAILURES} failures, so no more can be counted"
+                ),
+            );
         }
     }
 

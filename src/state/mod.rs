@@ -301,12 +301,15 @@ pub fn record(policy: &Policy, history: &History, event: &Event) -> Result<Histo
         let mut excess = count.saturating_sub(class_cap(class));
         // The newest security event of each kind (and change) is never evicted: a flood of
         // password changes must not erase the recovery that started a hold, nor an email
-        // change that bars a phone change. There are fewer such keys than the class holds.
+        // change that bars a phone change. There are fewer such keys than the class holds:
+        // `change` only distinguishes credential changes (on any other event it means nothing,
+        // and counting it would allow more keys than the class holds, breaking the bound).
+        let key = |e: &Event| (e.kind, e.change.filter(|_| e.kind == EventType::CredentialChange));
         let newest_of_kind: Vec<bool> = next
             .events
             .iter()
             .enumerate()
-            .map(|(i, e)| class == Class::Security && !next.events.iter().skip(i + 1).any(|l| l.kind == e.kind && l.change == e.change))
+            .map(|(i, e)| class == Class::Security && !next.events.iter().skip(i + 1).any(|l| key(l) == key(e)))
             .collect();
         let mut protected = newest_of_kind.into_iter();
         // Events are oldest first, so dropping from the front drops the oldest of the class.
