@@ -1,0 +1,739 @@
+//! Property tests of the decision core:
+//!
+//! - no input panics: arbitrary JSON-ish requests (and mutations of valid ones), arbitrary
+//!   event sequences, arbitrary bytes into `state::decode`, arbitrary policy patches;
+//! - monotonicity: raising any one risk signal never lowers the outcome's severity
+//!   (allow < step_up < throttle < deny) or the risk score, never lowers the assurance a
+//!   step-up asks for and never raises its `maxAge` — under every preset and under randomly
+//!   tweaked (but valid) policies;
+//! - determinism: the same input gives the same decision;
+//! - the history bound: for any event sequence every class stays within its cap, the
+//!   encoding stays within `MAX_ENCODED_BYTES`, and encode/decode round-trips exactly;
+//! - the presets: every preset loads and validates, and no customer preset locks accounts.
+//!
+//! Case counts are kept moderate so the suite stays fast on a two-core CI runner.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use ciam_policy::api::{Account, Anonymizer, Device, Network, Session, Transaction};
+use ciam_policy::state::{decode, encode, MAX_ENCODED_BYTES, MAX_FAILURES, MAX_RECOVERY_ATTEMPTS, MAX_SECURITY_EVENTS, MAX_SUCCESSES};
+use ciam_policy::{evaluate, presets, record, ChangeKind, Decision, EvaluateRequest, Event, EventType, Factor, History, Outcome, Policy};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use std::sync::OnceLock;
+
+const NOW: i64 = 1_800_000_000;
+const DAY: i64 = 86_400;
+
+fn preset_policies() -> &'static Vec<Policy> {
+    static POLICIES: OnceLock<Vec<Policy>> = OnceLock::new();
+    POLICIES.get_or_init(|| presets::names().into_iter().map(|n| presets::load(n).unwrap()).collect())
+}
+
+fn preset_documents() -> &'static Vec<Value> {
+    static DOCS: OnceLock<Vec<Value>> = OnceLock::new();
+    DOCS.get_or_init(|| presets::names().into_iter().map(|n| serde_json::from_str(presets::json(n).unwrap()).unwrap()).collect())
+}
+
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
+}
+
+// ---------------------------------------------------------------------------------------
+// Presets
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn every_preset_loads_and_validates() {
+    assert_eq!(presets::names(), ["ciam-retail", "ciam-fintech", "ciam-health", "workforce"]);
+    for name in presets::names() {
+        let policy = presets::load(name).unwrap_or_else(|e| panic!("preset {name}: {e}"));
+        assert_eq!(policy.name, name);
+        ciam_policy::policy::validate(&policy).unwrap();
+        // The text form round-trips through serde into an equal, still valid policy.
+        let again = Policy::from_json(&serde_json::to_string(&policy).unwrap()).unwrap();
+        assert_eq!(again, policy);
+    }
+    assert_eq!(presets::load("ciam-bank").unwrap_err().code().as_str(), "unknown_preset");
+}
+
+#[test]
+fn no_customer_preset_locks_accounts() {
+    for name in presets::names() {
+        let policy = presets::load(name).unwrap();
+        if name == "workforce" {
+            let lock = policy.throttle.lockout.as_ref().expect("workforce is the lockout pattern");
+            assert_eq!(lock.after_failures, 5);
+        } else {
+            assert!(policy.throttle.lockout.is_none(), "{name} must not hard-lock customer accounts");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A structured scenario: always a valid request, so every decision is Ok and comparable.
+// ---------------------------------------------------------------------------------------
+
+const PLACES: [(&str, f64, f64); 4] =
+    [("DE", 52.52, 13.405), ("PT", 38.7223, -9.1393), ("BR", -23.5505, -46.6333), ("CZ", 50.0755, 14.4378)];
+const ANONYMIZERS: [Anonymizer; 4] = [Anonymizer::Vpn, Anonymizer::Proxy, Anonymizer::Tor, Anonymizer::Hosting];
+
+#[derive(Debug, Clone)]
+struct Scenario {
+    preset: usize,
+    action: usize,
+    has_device: bool,
+    bot: Option<f64>,
+    ip_risk: Option<f64>,
+    anonymizer: Option<Anonymizer>,
+    place: usize,
+    session: Option<(u8, i64)>,
+    factors: Vec<bool>,
+    breached: bool,
+    amount: Option<f64>,
+    created_ago: Option<i64>,
+    last_seen_ago: Option<i64>,
+    last_seen_place: usize,
+    failures_here: u32,
+    failures_elsewhere: u32,
+    ip_failures: u32,
+    recovery_ago: Option<i64>,
+    change_ago: Option<i64>,
+    managed: Option<bool>,
+    known_override: Option<bool>,
+}
+
+fn ago() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        0..3600i64,
+        0..30 * DAY,
+        0..800 * DAY,
+        Just(0),
+        Just(300),
+        Just(900),
+        Just(3600),
+        Just(604_800),
+        Just(23_328_000),
+        Just(31_536_000)
+    ]
+}
+
+fn score() -> impl Strategy<Value = f64> {
+    // Uniform, whole numbers, and the presets' thresholds with their neighbours.
+    let near = [39u8, 40, 49, 50, 59, 60, 69, 70, 79, 80, 89, 90, 94, 95, 100];
+    prop_oneof![0.0..=100.0f64, (0u8..=100).prop_map(f64::from), prop::sample::select(near.to_vec()).prop_map(f64::from)]
+}
+
+fn scenario() -> impl Strategy<Value = Scenario> {
+    let a = (
+        0..4usize,
+        0..16usize,
+        any::<bool>(),
+        prop::option::of(score()),
+        prop::option::of(score()),
+        prop::option::of(prop::sample::select(ANONYMIZERS.to_vec())),
+        0..PLACES.len(),
+        prop::option::of((0u8..=3, ago())),
+        prop::collection::vec(any::<bool>(), Factor::ALL.len()),
+        any::<bool>(),
+    );
+    let b = (
+        prop::option::of(prop_oneof![0.0..20_000.0f64, prop::sample::select(vec![250.0, 500.0, 1000.0, 2000.0, 10_000.0])]),
+        prop::option::of(ago()),
+        prop::option::of(ago()),
+        0..PLACES.len(),
+        0..10u32,
+        0..12u32,
+        0..25u32,
+        prop::option::of(ago()),
+        prop::option::of(ago()),
+        prop::option::of(any::<bool>()),
+    );
+    (a, b).prop_map(|(a, b)| Scenario {
+        preset: a.0,
+        action: a.1,
+        has_device: a.2,
+        bot: a.3,
+        ip_risk: a.4,
+        anonymizer: a.5,
+        place: a.6,
+        session: a.7,
+        factors: a.8,
+        breached: a.9,
+        amount: b.0,
+        created_ago: b.1,
+        last_seen_ago: b.2,
+        last_seen_place: b.3,
+        failures_here: b.4,
+        failures_elsewhere: b.5,
+        ip_failures: b.6,
+        recovery_ago: b.7,
+        change_ago: b.8,
+        managed: b.9,
+        known_override: None,
+    })
+}
+
+fn event(kind: EventType, at: i64, device: Option<&str>, ip: Option<&str>) -> Event {
+    let mut e = Event::new(kind, at);
+    e.device_id = device.map(str::to_string);
+    e.ip = ip.map(str::to_string);
+    e
+}
+
+fn build(events: Vec<Event>, policy: &Policy) -> Option<History> {
+    if events.is_empty() {
+        return None;
+    }
+    let mut events = events;
+    events.sort_by_key(|e| e.at);
+    let mut history = History::new();
+    for e in &events {
+        history = record(policy, &history, e).unwrap();
+    }
+    Some(history)
+}
+
+impl Scenario {
+    fn policy(&self) -> &'static Policy {
+        &preset_policies()[self.preset]
+    }
+
+    fn request_with(&self, policy: &Policy) -> EvaluateRequest {
+        let actions: Vec<&String> = policy.actions.0.keys().collect();
+        let action = actions[self.action % actions.len()].clone();
+        let (country, lat, lon) = PLACES[self.place];
+        let device_id = self.has_device.then_some("dev-main");
+        let ip = "203.0.113.7";
+
+        let mut events = Vec::new();
+        if let Some(seen) = self.last_seen_ago {
+            let (c, la, lo) = PLACES[self.last_seen_place];
+            let mut e = event(EventType::SignInSuccess, NOW - seen, Some("dev-main"), Some(ip));
+            e.country = Some(c.into());
+            e.lat = Some(la);
+            e.lon = Some(lo);
+            events.push(e);
+        }
+        for i in 0..self.failures_here {
+            events.push(event(EventType::SignInFailure, NOW - 30 - i64::from(i) * 40, device_id, Some(ip)));
+        }
+        for i in 0..self.failures_elsewhere {
+            events.push(event(EventType::SignInFailure, NOW - 20 - i64::from(i) * 70, Some(&format!("other-{i}")), Some("198.51.100.23")));
+        }
+        if let Some(t) = self.recovery_ago {
+            let mut e = event(EventType::RecoverySuccess, NOW - t, device_id, None);
+            e.channel = Some("email".into());
+            events.push(e);
+        }
+        if let Some(t) = self.change_ago {
+            let mut e = event(EventType::CredentialChange, NOW - t, device_id, None);
+            e.change = Some(ChangeKind::Password);
+            events.push(e);
+        }
+        let source: Vec<Event> = (0..self.ip_failures)
+            .map(|i| event(EventType::SignInFailure, NOW - 10 - i64::from(i) * 15, Some(&format!("bot-{i}")), Some(ip)))
+            .collect();
+
+        let factors: Vec<Factor> = Factor::ALL.iter().zip(&self.factors).filter(|(_, on)| **on).map(|(f, _)| *f).collect();
+        let device = (self.has_device || self.bot.is_some() || self.managed.is_some() || self.known_override.is_some()).then(|| Device {
+            id: device_id.map(str::to_string),
+            bot_score: self.bot,
+            known: self.known_override,
+            managed: self.managed,
+        });
+        EvaluateRequest {
+            now: NOW,
+            action,
+            device,
+            network: Some(Network {
+                ip: Some(ip.into()),
+                ip_risk: self.ip_risk,
+                anonymizer: self.anonymizer,
+                country: Some(country.into()),
+                lat: Some(lat),
+                lon: Some(lon),
+            }),
+            session: self.session.map(|(aal, age)| Session { aal, amr: vec!["pwd".into()], auth_time: NOW - age }),
+            account: Some(Account { created_at: self.created_ago.map(|t| NOW - t), factors, breached: self.breached }),
+            transaction: self.amount.map(|amount| Transaction { amount, currency: "EUR".into() }),
+            history: build(events, policy),
+            source_history: build(source, policy),
+        }
+    }
+}
+
+/// One risk signal, raised.
+#[derive(Debug, Clone)]
+enum Raise {
+    IpRisk(f64),
+    BotScore(f64),
+    Anonymizer(Anonymizer),
+    Breached,
+    UnknownDevice,
+    Amount(f64),
+    FailuresElsewhere(u32),
+    IpFailures(u32),
+}
+
+fn raise() -> impl Strategy<Value = Raise> {
+    prop_oneof![
+        prop_oneof![0.0..=100.0f64, 1.0..=20.0f64].prop_map(Raise::IpRisk),
+        prop_oneof![0.0..=100.0f64, 1.0..=20.0f64].prop_map(Raise::BotScore),
+        prop::sample::select(ANONYMIZERS.to_vec()).prop_map(Raise::Anonymizer),
+        Just(Raise::Breached),
+        Just(Raise::UnknownDevice),
+        prop_oneof![0.0..20_000.0f64, Just(0.01)].prop_map(Raise::Amount),
+        (1..=10u32).prop_map(Raise::FailuresElsewhere),
+        (1..=7u32).prop_map(Raise::IpFailures),
+    ]
+}
+
+impl Raise {
+    fn apply(&self, base: &Scenario) -> Scenario {
+        let mut s = base.clone();
+        match self {
+            Raise::IpRisk(up) => s.ip_risk = Some((base.ip_risk.unwrap_or(0.0) + up).min(100.0)),
+            Raise::BotScore(up) => s.bot = Some((base.bot.unwrap_or(0.0) + up).min(100.0)),
+            Raise::Anonymizer(a) => {
+                if base.anonymizer.is_none() {
+                    s.anonymizer = Some(*a);
+                }
+            }
+            Raise::Breached => s.breached = true,
+            Raise::UnknownDevice => s.known_override = Some(false),
+            Raise::Amount(up) => s.amount = Some(base.amount.unwrap_or(0.0) + up),
+            // Failures are kept within one history's capacity, so none is evicted (a bounded
+            // history forgets its oldest failures; that is the bound, not a lowered bar).
+            Raise::FailuresElsewhere(more) => s.failures_elsewhere = base.failures_elsewhere + more,
+            Raise::IpFailures(more) => s.ip_failures = base.ip_failures + more,
+        }
+        s
+    }
+}
+
+fn assert_not_lower(policy: &Policy, base: &Scenario, raised: &Scenario, what: &Raise) -> Result<(), TestCaseError> {
+    let before = evaluate(policy, &base.request_with(policy)).map_err(|e| TestCaseError::fail(format!("base request failed: {e}")))?;
+    let after = evaluate(policy, &raised.request_with(policy)).map_err(|e| TestCaseError::fail(format!("raised request failed: {e}")))?;
+    let context = || format!("raising {what:?} under {}:\n  before {}\n  after  {}", policy.name, summary(&before), summary(&after));
+    prop_assert!(after.outcome.severity() >= before.outcome.severity(), "outcome got milder; {}", context());
+    prop_assert!(after.risk.score >= before.risk.score, "score fell; {}", context());
+    if let (Some(b), Some(a)) = (&before.step_up, &after.step_up) {
+        prop_assert!(a.aal >= b.aal, "required assurance fell; {}", context());
+        prop_assert!(a.max_age <= b.max_age, "maxAge rose; {}", context());
+    }
+    Ok(())
+}
+
+fn summary(d: &Decision) -> String {
+    let codes: Vec<&str> = d.reasons.iter().map(|r| r.code.as_str()).collect();
+    let step = d.step_up.as_ref().map(|s| format!(" AAL{} maxAge {}", s.aal, s.max_age)).unwrap_or_default();
+    format!("{:?} score {}{step} {codes:?}", d.outcome, d.risk.score)
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    #[test]
+    fn raising_a_risk_signal_never_lowers_the_bar(base in scenario(), what in raise()) {
+        let raised = what.apply(&base);
+        assert_not_lower(base.policy(), &base, &raised, &what)?;
+    }
+
+    #[test]
+    fn same_input_same_decision(s in scenario()) {
+        let policy = s.policy();
+        let request = s.request_with(policy);
+        let first = evaluate(policy, &request).unwrap();
+        let second = evaluate(policy, &request.clone()).unwrap();
+        prop_assert_eq!(&first, &second);
+        prop_assert_eq!(serde_json::to_string(&first).unwrap(), serde_json::to_string(&second).unwrap());
+        // A step-up always comes with its challenge and at least one factor; only throttle has retryAfter.
+        prop_assert_eq!(first.step_up.is_some(), first.outcome == Outcome::StepUp);
+        prop_assert_eq!(first.challenge.is_some(), first.outcome == Outcome::StepUp);
+        if let Some(step) = &first.step_up {
+            prop_assert!(!step.factors.is_empty());
+        }
+        if first.outcome == Outcome::Throttle {
+            prop_assert!(first.retry_after.is_some_and(|w| w > 0));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Monotonicity under randomly tweaked, valid policies: the property must follow from what
+// validation enforces, not from the presets' particular numbers.
+// ---------------------------------------------------------------------------------------
+
+/// JSON pointers of every number in a document.
+fn number_paths(value: &Value, path: String, out: &mut Vec<String>) {
+    match value {
+        Value::Number(_) => out.push(path),
+        Value::Object(map) => map.iter().for_each(|(k, v)| number_paths(v, format!("{path}/{k}"), out)),
+        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| number_paths(v, format!("{path}/{i}"), out)),
+        _ => {}
+    }
+}
+
+fn tweak_numbers(doc: &Value, points: &[u64], picks: &[(usize, u64)]) -> Value {
+    let mut doc = doc.clone();
+    let mut paths = Vec::new();
+    number_paths(&doc, String::new(), &mut paths);
+    // Every signal's points get a fresh value in 0..=100 (each valid on its own), so the
+    // relations between them (which validation must keep sane) vary widely.
+    let point_paths =
+        paths.iter().filter(|p| p.starts_with("/signals/") && (p.ends_with("oints") || p.starts_with("/signals/anonymizer/")));
+    for (path, value) in point_paths.zip(points.iter().cycle()) {
+        if let Some(slot) = doc.pointer_mut(path) {
+            *slot = json!(value);
+        }
+    }
+    // Only the sections that score and decide; the rest cannot touch monotonicity. Signal
+    // points and thresholds are few among many numbers, so they are picked most of the time.
+    let scoring: Vec<String> = paths.iter().filter(|p| p.starts_with("/signals/") || p.starts_with("/risk/")).cloned().collect();
+    paths.retain(|p| ["/actions/", "/throttle/", "/devices/"].iter().any(|s| p.starts_with(s)));
+    for (pick, new) in picks {
+        let path = if pick % 5 == 0 { &paths[pick / 5 % paths.len()] } else { &scoring[pick / 5 % scoring.len()] };
+        if let Some(slot) = doc.pointer_mut(path) {
+            *slot = json!(new);
+        }
+    }
+    doc
+}
+
+proptest! {
+    #![proptest_config(config(1024))]
+
+    #[test]
+    fn raising_a_risk_signal_never_lowers_the_bar_under_tweaked_policies(
+        base in scenario(),
+        what in raise(),
+        points in prop::collection::vec(0..=100u64, 24),
+        picks in prop::collection::vec((any::<usize>(), prop_oneof![9 => 0..=100u64, 1 => 0..=100_000u64]), 0..3),
+    ) {
+        let doc = tweak_numbers(&preset_documents()[base.preset], &points, &picks);
+        let Ok(policy) = Policy::from_value(doc) else { return Ok(()) };
+        let raised = what.apply(&base);
+        assert_not_lower(&policy, &base, &raised, &what)?;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// No input panics.
+// ---------------------------------------------------------------------------------------
+
+const KEYS: [&str; 38] = [
+    "now",
+    "action",
+    "device",
+    "id",
+    "botScore",
+    "known",
+    "managed",
+    "network",
+    "ip",
+    "ipRisk",
+    "anonymizer",
+    "country",
+    "lat",
+    "lon",
+    "session",
+    "aal",
+    "amr",
+    "authTime",
+    "account",
+    "createdAt",
+    "factors",
+    "breached",
+    "transaction",
+    "amount",
+    "currency",
+    "history",
+    "sourceHistory",
+    "version",
+    "lastSuccessAt",
+    "events",
+    "type",
+    "at",
+    "deviceId",
+    "channel",
+    "change",
+    "login",
+    "payout",
+    "x",
+];
+
+const STRINGS: [&str; 24] = [
+    "login",
+    "payout",
+    "signup",
+    "change_email",
+    "view_records",
+    "",
+    "203.0.113.7",
+    "::1",
+    "300.1.2.3",
+    "DE",
+    "T1",
+    "de",
+    "EUR",
+    "USD",
+    "tor",
+    "vpn",
+    "none",
+    "passkey",
+    "password",
+    "sign_in_failure",
+    "unlock",
+    "credential_change",
+    "email",
+    "\u{0}\u{ffff}",
+];
+
+fn leaf() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<u64>().prop_map(|n| json!(n)),
+        (-1e16..1e16f64).prop_map(|f| json!(f)),
+        prop::sample::select(vec![-1i64, 0, 1, 2, 3, 4, 100, 101, 255, 256, NOW, 253_402_300_799, 253_402_300_800]).prop_map(|n| json!(n)),
+        prop::sample::select(STRINGS.to_vec()).prop_map(|s| json!(s)),
+        "\\PC{0,20}".prop_map(Value::String),
+    ]
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    leaf().prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((prop::sample::select(KEYS.to_vec()), inner), 0..7)
+                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+        ]
+    })
+}
+
+/// Replace the value reached by walking `picks` (object members and array items chosen by
+/// index) with `new`, or delete it when `delete` is set and it sits in an object.
+fn mutate(value: &mut Value, picks: &[usize], new: Value, delete: bool) {
+    let Some((first, rest)) = picks.split_first() else {
+        *value = new;
+        return;
+    };
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            let key = map.keys().nth(first % map.len()).cloned().unwrap();
+            if rest.is_empty() && delete {
+                map.remove(&key);
+            } else {
+                mutate(map.get_mut(&key).unwrap(), rest, new, delete);
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            let len = items.len();
+            mutate(&mut items[first % len], rest, new, delete);
+        }
+        _ => *value = new,
+    }
+}
+
+fn evaluate_everywhere(request: Value) {
+    let text = request.to_string();
+    let _ = EvaluateRequest::from_json(&text);
+    if let Ok(parsed) = ciam_policy::json::from_value::<EvaluateRequest>(request) {
+        for policy in preset_policies() {
+            let _ = evaluate(policy, &parsed);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    #[test]
+    fn arbitrary_json_requests_never_panic(value in json_value()) {
+        evaluate_everywhere(value.clone());
+        // Also with the two required fields present, to get past the first check.
+        let mut object = match value { Value::Object(map) => map, other => [("x".to_string(), other)].into_iter().collect() };
+        object.insert("now".into(), json!(NOW));
+        object.insert("action".into(), json!("login"));
+        object.remove("x");
+        evaluate_everywhere(Value::Object(object));
+    }
+
+    #[test]
+    fn mutated_valid_requests_never_panic(
+        s in scenario(),
+        edits in prop::collection::vec((prop::collection::vec(any::<usize>(), 1..5), json_value(), any::<bool>()), 1..4),
+    ) {
+        let mut request = serde_json::to_value(s.request_with(s.policy())).unwrap();
+        for (picks, new, delete) in edits {
+            mutate(&mut request, &picks, new, delete);
+        }
+        evaluate_everywhere(request);
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+        let _ = EvaluateRequest::from_json(&text);
+        let _ = Policy::from_json(&text);
+    }
+
+    #[test]
+    fn arbitrary_policy_patches_never_panic(
+        preset in 0..4usize,
+        edits in prop::collection::vec((prop::collection::vec(any::<usize>(), 1..6), json_value(), any::<bool>()), 1..5),
+        s in scenario(),
+    ) {
+        let mut doc = preset_documents()[preset].clone();
+        for (picks, new, delete) in edits {
+            mutate(&mut doc, &picks, new, delete);
+        }
+        let _ = Policy::from_json(&doc.to_string());
+        if let Ok(policy) = Policy::from_value(doc) {
+            let request = s.request_with(&policy);
+            let _ = evaluate(&policy, &request);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The history bound and its encoding.
+// ---------------------------------------------------------------------------------------
+
+fn long(prefix: &str, len: usize) -> String {
+    format!("{prefix}{}", "x".repeat(len - prefix.len()))
+}
+
+fn any_event() -> impl Strategy<Value = Event> {
+    let devices = vec![None, Some("a".to_string()), Some("b".to_string()), Some("c".to_string()), Some(long("d", 128))];
+    let ips = vec![None, Some("203.0.113.7".to_string()), Some("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255".to_string())];
+    let channels = vec![None, Some("email".to_string()), Some(long("c", 32))];
+    (
+        0..EVENT_TYPES.len(),
+        prop_oneof![NOW - 3 * 365 * DAY..NOW + DAY, NOW - 4000..NOW, Just(NOW)],
+        prop::sample::select(devices),
+        prop::sample::select(ips),
+        prop::option::of(prop::sample::select(vec!["DE", "PT", "T1"])),
+        prop::option::of((-90.0..=90.0f64, -180.0..=180.0f64)),
+        prop::sample::select(channels),
+        prop::option::of(prop::sample::select(vec![
+            ChangeKind::Email,
+            ChangeKind::Phone,
+            ChangeKind::Mfa,
+            ChangeKind::Password,
+            ChangeKind::PayoutDestination,
+        ])),
+    )
+        .prop_map(|(kind, at, device, ip, country, coords, channel, change)| Event {
+            kind: EVENT_TYPES[kind],
+            at,
+            device_id: device,
+            ip,
+            country: country.map(str::to_string),
+            lat: coords.map(|c| c.0),
+            lon: coords.map(|c| c.1),
+            channel,
+            change,
+        })
+}
+
+const EVENT_TYPES: [EventType; 9] = [
+    EventType::SignInSuccess,
+    EventType::SignInFailure,
+    EventType::StepUpSuccess,
+    EventType::StepUpFailure,
+    EventType::RecoveryAttempt,
+    EventType::RecoverySuccess,
+    EventType::CredentialChange,
+    EventType::SignOutEverywhere,
+    EventType::Unlock,
+];
+
+fn check_bound(history: &History) -> Result<(), TestCaseError> {
+    let count = |pred: fn(EventType) -> bool| history.events.iter().filter(|e| pred(e.kind)).count();
+    prop_assert!(count(|k| k.is_success()) <= MAX_SUCCESSES);
+    prop_assert!(count(|k| k.is_failure()) <= MAX_FAILURES);
+    prop_assert!(count(|k| k == EventType::RecoveryAttempt) <= MAX_RECOVERY_ATTEMPTS);
+    prop_assert!(
+        count(|k| matches!(k, EventType::RecoverySuccess | EventType::CredentialChange | EventType::SignOutEverywhere | EventType::Unlock))
+            <= MAX_SECURITY_EVENTS
+    );
+    prop_assert!(history.events.windows(2).all(|w| w[0].at <= w[1].at), "events out of order");
+    history.validate("/history").map_err(|e| TestCaseError::fail(format!("recorded history does not validate: {e}")))?;
+    let bytes = encode(history);
+    prop_assert!(bytes.len() <= MAX_ENCODED_BYTES, "{} encoded bytes", bytes.len());
+    let decoded = decode(&bytes).map_err(|e| TestCaseError::fail(format!("decode of an encoded history failed: {e}")))?;
+    prop_assert_eq!(&decoded, history);
+    // JSON is the other wire form; it round-trips too.
+    let json: History = serde_json::from_str(&serde_json::to_string(history).unwrap()).unwrap();
+    prop_assert_eq!(&json, history);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(128))]
+
+    #[test]
+    fn any_event_sequence_stays_bounded_and_round_trips(preset in 0..4usize, events in prop::collection::vec(any_event(), 0..160)) {
+        let policy = &preset_policies()[preset];
+        let mut history = History::new();
+        for e in &events {
+            // Invalid events (a credential_change without `change`) are refused, never stored.
+            if let Ok(next) = record(policy, &history, e) {
+                history = next;
+            }
+        }
+        check_bound(&history)?;
+        // Whatever the history, evaluating against it never fails for a valid request.
+        for device in ["a", "b", "z"] {
+            let mut request = EvaluateRequest::from_json(&format!(
+                r#"{{"now": {NOW}, "action": "login", "device": {{"id": "{device}"}}, "network": {{"ip": "203.0.113.7", "country": "DE", "lat": 52.5, "lon": 13.4}}}}"#
+            )).unwrap();
+            request.history = Some(history.clone());
+            request.source_history = Some(history.clone());
+            evaluate(policy, &request).map_err(|e| TestCaseError::fail(format!("evaluate failed: {e}")))?;
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_in_decode(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        if let Ok(history) = decode(&bytes) {
+            prop_assert_eq!(decode(&encode(&history)).unwrap(), history);
+        }
+        let mut with_header = b"CH\x01".to_vec();
+        with_header.extend_from_slice(&bytes);
+        if let Ok(history) = decode(&with_header) {
+            prop_assert_eq!(decode(&encode(&history)).unwrap(), history);
+        }
+    }
+
+    #[test]
+    fn corrupted_encodings_never_panic(
+        events in prop::collection::vec(any_event(), 1..40),
+        edits in prop::collection::vec((any::<usize>(), any::<u8>(), 0..3u8), 1..6),
+    ) {
+        let policy = &preset_policies()[0];
+        let mut history = History::new();
+        for e in &events {
+            if let Ok(next) = record(policy, &history, e) {
+                history = next;
+            }
+        }
+        let mut bytes = encode(&history);
+        for (at, byte, op) in edits {
+            let at = at % (bytes.len() + 1);
+            match op {
+                0 if at < bytes.len() => bytes[at] = byte,
+                1 => bytes.insert(at, byte),
+                _ if at < bytes.len() => {
+                    bytes.remove(at);
+                }
+                _ => {}
+            }
+        }
+        if let Ok(decoded) = decode(&bytes) {
+            decoded.validate("/history").unwrap();
+            prop_assert_eq!(decode(&encode(&decoded)).unwrap(), decoded);
+        }
+    }
+}
