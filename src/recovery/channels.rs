@@ -21,6 +21,10 @@ fn implied_by(factor: Factor) -> &'static [RecoveryChannel] {
 /// Every channel the account has, offered by the policy or not.
 pub fn held(account: &RecoveryAccount) -> BTreeSet<RecoveryChannel> {
     let mut set: BTreeSet<RecoveryChannel> = account.channels.iter().copied().collect();
+    // A phone number on record takes a voice call as well as an SMS.
+    if set.contains(&RecoveryChannel::Sms) {
+        set.insert(RecoveryChannel::Voice);
+    }
     for factor in &account.factors {
         set.extend(implied_by(*factor).iter().copied());
     }

@@ -138,7 +138,8 @@ pub fn evaluate_recovery(policy: &Policy, request: &RecoveryRequest) -> Result<R
                 }
             }
             left = left.saturating_sub(1);
-            if channels::strength(rp, used.iter().copied()) < required {
+            // The two-method rule only speaks about a channel that can be used at all.
+            if usable.contains(&channel) && channels::strength(rp, used.iter().copied()) < required {
                 if channels::independent_of(&usable, &used).is_empty() {
                     d.decide(
                         Outcome::Deny,
