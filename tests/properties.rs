@@ -737,3 +737,118 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Customer identity is not workforce identity.
+// ---------------------------------------------------------------------------------------
+
+/// The customer's known device and a session on it, plus an attack from elsewhere.
+fn known_device_request(
+    policy: &Policy,
+    action: usize,
+    seen_ago: i64,
+    session: (u8, i64),
+    attack: &[(i64, Option<String>)],
+) -> EvaluateRequest {
+    let actions: Vec<&String> = policy.actions.0.keys().collect();
+    let mut events = vec![{
+        let mut e = event(EventType::SignInSuccess, NOW - seen_ago, Some("dev-main"), Some("203.0.113.7"));
+        e.country = Some("DE".into());
+        e.lat = Some(52.52);
+        e.lon = Some(13.405);
+        e
+    }];
+    for (ago, device) in attack {
+        events.push(event(EventType::SignInFailure, NOW - ago, device.as_deref(), Some("198.51.100.23")));
+    }
+    EvaluateRequest {
+        now: NOW,
+        action: actions[action % actions.len()].clone(),
+        device: Some(Device { id: Some("dev-main".into()), bot_score: Some(1.0), known: None, managed: Some(true) }),
+        network: Some(Network {
+            ip: Some("203.0.113.7".into()),
+            ip_risk: Some(2.0),
+            anonymizer: None,
+            country: Some("DE".into()),
+            lat: Some(52.52),
+            lon: Some(13.405),
+        }),
+        session: Some(Session { aal: session.0, amr: vec!["pwd".into()], auth_time: NOW - session.1 }),
+        account: Some(Account {
+            created_at: Some(NOW - 900 * DAY),
+            factors: vec![Factor::Password, Factor::Passkey, Factor::Sms],
+            breached: false,
+        }),
+        transaction: None,
+        history: build(events, policy),
+        source_history: None,
+    }
+}
+
+fn attack() -> impl Strategy<Value = Vec<(i64, Option<String>)>> {
+    prop::collection::vec((1..3600i64, prop::option::of((0..4u8).prop_map(|d| format!("evil-{d}")))), 0..=32)
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// P3: failures from other devices or addresses never throttle, lock or even change the
+    /// decision for the customer's known device in a customer preset; workforce locks after 5.
+    #[test]
+    fn attacks_elsewhere_never_change_a_known_devices_decision(
+        preset in 0..4usize,
+        action in 0..16usize,
+        seen_ago in 0..30 * DAY,
+        session in (1u8..=3, 0..2 * DAY),
+        attack in attack(),
+    ) {
+        let policy = &preset_policies()[preset];
+        let quiet = evaluate(policy, &known_device_request(policy, action, seen_ago, session, &[])).unwrap();
+        let attacked = evaluate(policy, &known_device_request(policy, action, seen_ago, session, &attack)).unwrap();
+        if policy.throttle.lockout.is_none() {
+            prop_assert_eq!(&attacked, &quiet, "{} failures elsewhere changed the known device's decision", attack.len());
+        } else if attack.len() >= 5 && policy.action(&attacked_action(policy, action)).is_some_and(|a| a.kind != ciam_policy::policy::ActionKind::SignUp) {
+            prop_assert_eq!(attacked.outcome, Outcome::Deny);
+            prop_assert!(attacked.reasons.iter().any(|r| r.code.as_str() == "account_locked"));
+        }
+    }
+
+    /// P3: a customer returning after any time away, on a new phone, from another country
+    /// reached at plausible speed, is allowed or stepped up in every customer preset — never
+    /// denied — as long as the account has a second factor.
+    #[test]
+    fn returning_travelling_or_new_phone_customers_are_never_denied(
+        preset in 0..3usize,
+        action in 0..16usize,
+        away in prop_oneof![DAY..2 * DAY, DAY..800 * DAY, Just(23_328_000i64), Just(31_536_000)],
+        new_phone in any::<bool>(),
+        place in 0..PLACES.len(),
+        session in prop::option::of((0u8..=3, 0..2 * DAY)),
+        second in prop::sample::select(vec![Factor::Passkey, Factor::Totp, Factor::Sms, Factor::Push]),
+        with_password in any::<bool>(),
+    ) {
+        let policy = &preset_policies()[preset];
+        prop_assert!(policy.throttle.lockout.is_none());
+        let mut request = known_device_request(policy, action, away, session.unwrap_or((1, 0)), &[]);
+        let (country, lat, lon) = PLACES[place];
+        let network = request.network.as_mut().unwrap();
+        network.country = Some(country.into());
+        network.lat = Some(lat);
+        network.lon = Some(lon);
+        request.session = session.map(|(aal, age)| Session { aal, amr: vec!["pwd".into()], auth_time: NOW - age });
+        if new_phone {
+            request.device.as_mut().unwrap().id = Some("phone-new".into());
+        }
+        request.account.as_mut().unwrap().factors = if with_password { vec![Factor::Password, second] } else { vec![second] };
+        let decision = evaluate(policy, &request).unwrap();
+        prop_assert!(
+            matches!(decision.outcome, Outcome::Allow | Outcome::StepUp),
+            "{} denied or throttled a returning customer: {}", policy.name, summary(&decision)
+        );
+    }
+}
+
+fn attacked_action(policy: &Policy, action: usize) -> String {
+    let actions: Vec<&String> = policy.actions.0.keys().collect();
+    actions[action % actions.len()].clone()
+}
