@@ -34,13 +34,16 @@ pub mod validate;
 pub mod wasm;
 
 pub use api::{
-    ChangeDecision, ChangeRequest, Decision, EvaluateRequest, RecoveryAccount, RecoveryDecision, RecoveryGrant, RecoveryRequest,
+    ChangeDecision, ChangeRequest, Decision, EvaluateRequest, Lost, Minted, RecoveryAccount, RecoveryDecision, RecoveryGrant,
+    RecoveryRequest, VerifyRequest,
 };
 pub use error::{Error, ErrorCode, Problem};
+pub use policy::recovery::{RecoveryChannel, RecoveryScope};
 pub use policy::{presets, Factor, Outcome, Policy};
 pub use recovery::{evaluate_change, evaluate_recovery, RecoveryReasonCode};
 pub use risk::{evaluate, ReasonCode};
 pub use state::{record, ChangeKind, Event, EventType, History};
+pub use token::{mint_recovery_ticket, mint_step_up_grant, verify as verify_token, Claims, KeySet, Purpose};
 
 /// The crate version, as reported by `version()` in JavaScript.
 pub fn version() -> &'static str {

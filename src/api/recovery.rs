@@ -144,6 +144,10 @@ pub struct RecoveryDecision {
     /// Seconds to wait, when the outcome is `throttle`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// When a code or link sent now on `channel` must stop working (`now` + the channel's
+    /// `codeLifetime`), when the outcome is `allow` or `step_up` and the channel sends one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_expires_at: Option<i64>,
     /// Why, in a stable order.
     pub reasons: Vec<RecoveryReason>,
     /// What the recovered session may do, when the outcome is `allow`.

@@ -185,11 +185,19 @@ pub fn evaluate_recovery(policy: &Policy, request: &RecoveryRequest) -> Result<R
             events.insert(CREDENTIAL_COMPROMISE);
         }
     }
+    let proceeds = matches!(outcome, Outcome::Allow | Outcome::StepUp);
+    let code_expires_at = request
+        .channel
+        .filter(|_| proceeds)
+        .and_then(|c| rp.channels.0.get(&c))
+        .and_then(|rule| rule.code_lifetime)
+        .map(|lifetime| now.saturating_add(secs(lifetime)));
     Ok(RecoveryDecision {
         outcome,
         offered,
         remaining: if outcome == Outcome::Throttle { 0 } else { left },
         retry_after,
+        code_expires_at,
         reasons: d.reasons,
         grant,
         notify,
