@@ -1,17 +1,21 @@
-//! The main job until the demo page lands: play customer and attacker journeys
-//! (`examples/journeys.json`) under every built-in preset and print what each decides.
+//! The terminal view of the demo: play customer and attacker journeys (`www/journeys.json`,
+//! the file the demo page plays too; its format is described in `www/play.mjs`) under every
+//! built-in preset and print what each decides.
 //!
-//! Run with `npm start` (or `cargo run --release --example journeys [preset…]`).
+//! Run with `cargo run --release --example journeys [preset…]`; `npm start` serves the page.
 
 // PANIC SAFETY: indexing a serde_json::Value by key returns Null when absent; it never panics.
 #![allow(clippy::indexing_slicing)]
 
-use ciam_policy::{evaluate, presets, record, EvaluateRequest, Event, History, Outcome, Policy};
+use ciam_policy::{
+    evaluate, evaluate_change, evaluate_recovery, presets, record, ChangeRequest, EvaluateRequest, Event, History, Outcome, Policy,
+    RecoveryRequest,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-const JOURNEYS: &str = include_str!("journeys.json");
+const JOURNEYS: &str = include_str!("../www/journeys.json");
 
 fn main() -> ExitCode {
     let chosen: Vec<String> = std::env::args().skip(1).collect();
@@ -23,7 +27,7 @@ fn main() -> ExitCode {
     let journeys: Value = match serde_json::from_str(JOURNEYS) {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("examples/journeys.json is not valid JSON: {e}");
+            eprintln!("www/journeys.json is not valid JSON: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -37,7 +41,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    let mut summary: BTreeMap<(String, &str), [u32; 4]> = BTreeMap::new();
+    let mut summary: BTreeMap<(String, &str), [u32; 5]> = BTreeMap::new();
     for journey in journeys["journeys"].as_array().into_iter().flatten() {
         println!("\n\x1b[1m{}\x1b[0m  ({})", journey["title"].as_str().unwrap_or("?"), journey["actor"].as_str().unwrap_or("?"));
         let mut table: Vec<Vec<String>> = Vec::new();
@@ -52,7 +56,8 @@ fn main() -> ExitCode {
                             row.push(cell);
                         }
                         let counts = summary.entry((policy.name.clone(), actor)).or_default();
-                        if let Some(slot) = counts.get_mut(usize::from(outcome.severity())) {
+                        let slot = outcome.map_or(4, |o| usize::from(o.severity()));
+                        if let Some(slot) = counts.get_mut(slot) {
                             *slot += 1;
                         }
                     }
@@ -67,59 +72,124 @@ fn main() -> ExitCode {
         header.extend(names.iter().map(|n| n.to_string()));
         print_table(&header, &table);
     }
-    println!("\n\x1b[1mSummary\x1b[0m (steps: allow / step_up / throttle / deny)");
+    println!("\n\x1b[1mSummary\x1b[0m (steps: allow / step_up / throttle / deny / not reached)");
     for ((policy, actor), counts) in &summary {
-        println!("  {policy:<13} {actor:<9} {:>2} / {:>2} / {:>2} / {:>2}", counts[0], counts[1], counts[2], counts[3]);
+        println!("  {policy:<13} {actor:<9} {:>2} / {:>2} / {:>2} / {:>2} / {:>2}", counts[0], counts[1], counts[2], counts[3], counts[4]);
     }
     ExitCode::SUCCESS
 }
 
-type Row = (String, &'static str, String, Outcome);
+/// Step label, actor, the printed cell, and the outcome (none when the step was not reached).
+type Row = (String, &'static str, String, Option<Outcome>);
 
-/// Play one journey under one policy, recording what passes so later steps see it.
+/// Play one journey under one policy, recording what passes so later steps see it — the
+/// rules of `www/play.mjs`: a step passes when allowed, or on a step-up the actor can
+/// complete; events it records with an `ip` also go into that address's history; the first
+/// blocked step ends the journey unless it (or the journey) says `continueAfterBlock`.
 fn play(policy: &Policy, journey: &Value) -> Result<Vec<Row>, String> {
     let mut history = replay(policy, &History::new(), &journey["history"])?;
     let mut sources: BTreeMap<String, History> = BTreeMap::new();
     for (ip, events) in journey["sources"].as_object().into_iter().flatten() {
         sources.insert(ip.clone(), replay(policy, &History::new(), events)?);
     }
+    let recovery_account = match &journey["recoveryAccount"] {
+        Value::Null => serde_json::json!({ "factors": journey["account"]["factors"].clone() }),
+        account => account.clone(),
+    };
     let mut rows = Vec::new();
+    let mut stopped = false;
     for step in journey["steps"].as_array().into_iter().flatten() {
-        let mut request = step["request"].clone();
-        if let Some(object) = request.as_object_mut() {
-            if step["noAccount"] != Value::Bool(true) {
-                object.insert("account".into(), journey["account"].clone());
-            }
-            object.insert("history".into(), serde_json::to_value(&history).map_err(|e| e.to_string())?);
-            let ip = step["request"]["network"]["ip"].as_str().unwrap_or("");
-            if let Some(source) = sources.get(ip) {
-                object.insert("sourceHistory".into(), serde_json::to_value(source).map_err(|e| e.to_string())?);
-            }
-        }
-        let request: EvaluateRequest = ciam_policy::json::from_value(request).map_err(|e| e.to_string())?;
-        let decision = evaluate(policy, &request).map_err(|e| e.to_string())?;
+        let kind = step["kind"].as_str().unwrap_or("evaluate");
         let actor = match step["actor"].as_str().or(journey["actor"].as_str()) {
             Some("attacker") => "attacker",
             _ => "customer",
         };
-        let passed = decision.outcome == Outcome::Allow || (decision.outcome == Outcome::StepUp && actor == "customer");
+        let label = step["label"].as_str().unwrap_or("?").to_string();
+        if stopped {
+            rows.push((label, actor, "-- not reached".to_string(), None));
+            continue;
+        }
+        let mut request = step["request"].clone();
+        if let Some(object) = request.as_object_mut() {
+            if step["noAccount"] != Value::Bool(true) {
+                let account = if kind == "evaluate" { journey["account"].clone() } else { recovery_account.clone() };
+                object.insert("account".into(), account);
+            }
+            object.insert("history".into(), serde_json::to_value(&history).map_err(|e| e.to_string())?);
+            let ip = step["request"]["network"]["ip"].as_str().unwrap_or("");
+            if let (false, Some(source)) = (kind == "change", sources.get(ip)) {
+                object.insert("sourceHistory".into(), serde_json::to_value(source).map_err(|e| e.to_string())?);
+            }
+        }
+        let (outcome, offered, mut cell) = decide(policy, kind, request)?;
+        let holds: Vec<&str> = step["attackerHolds"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let passed = outcome == Outcome::Allow
+            || (outcome == Outcome::StepUp
+                && if actor == "customer" { !offered.is_empty() } else { offered.iter().any(|f| holds.contains(&f.as_str())) });
         if passed {
             history = replay(policy, &history, &step["onPass"])?;
+            for event in step["onPass"].as_array().into_iter().flatten() {
+                if let Some(ip) = event["ip"].as_str() {
+                    let source = sources.get(ip).cloned().unwrap_or_else(History::new);
+                    sources.insert(ip.to_string(), replay(policy, &source, &Value::Array(vec![event.clone()]))?);
+                }
+            }
+        } else if journey["continueAfterBlock"] != Value::Bool(true) && step["continueAfterBlock"] != Value::Bool(true) {
+            stopped = true;
         }
-        let codes: Vec<&str> = decision.reasons.iter().map(|r| r.code.as_str()).collect();
-        let mut cell = format!("{} {}", outcome_text(decision.outcome), decision.risk.score);
-        if let Some(step_up) = &decision.step_up {
-            cell.push_str(&format!(" AAL{}:{}", step_up.aal, step_up.factors.first().map_or("-", |f| f.as_str())));
+        if kind != "evaluate" {
+            cell = format!("{kind}: {cell}");
         }
-        if let Some(wait) = decision.retry_after {
-            cell.push_str(&format!(" wait {wait}s"));
-        }
-        if !codes.is_empty() {
-            cell.push_str(&format!(" [{}]", codes.join(",")));
-        }
-        rows.push((step["label"].as_str().unwrap_or("?").to_string(), actor, cell, decision.outcome));
+        rows.push((label, actor, cell, Some(outcome)));
     }
     Ok(rows)
+}
+
+/// Decide one step: its outcome, what a step-up offers, and a one-line cell.
+fn decide(policy: &Policy, kind: &str, request: Value) -> Result<(Outcome, Vec<String>, String), String> {
+    let reasons = |codes: Vec<&str>| if codes.is_empty() { String::new() } else { format!(" [{}]", codes.join(",")) };
+    let wait = |w: Option<u64>| w.map_or(String::new(), |w| format!(" wait {w}s"));
+    match kind {
+        "recovery" => {
+            let request: RecoveryRequest = ciam_policy::json::from_value(request).map_err(|e| e.to_string())?;
+            let d = evaluate_recovery(policy, &request).map_err(|e| e.to_string())?;
+            let offered: Vec<String> = d.offered.iter().map(|c| c.as_str().to_string()).collect();
+            let mut cell = format!(
+                "{}{}{}",
+                outcome_text(d.outcome),
+                wait(d.retry_after),
+                reasons(d.reasons.iter().map(|r| r.code.as_str()).collect())
+            );
+            if let Some(grant) = &d.grant {
+                cell.push_str(&format!(" grant {}s, hold {}s", grant.expires_at - request.now, grant.hold_until - request.now));
+            }
+            Ok((d.outcome, offered, cell))
+        }
+        "change" => {
+            let request: ChangeRequest = ciam_policy::json::from_value(request).map_err(|e| e.to_string())?;
+            let d = evaluate_change(policy, &request).map_err(|e| e.to_string())?;
+            let offered: Vec<String> = d.offered.iter().map(|c| c.as_str().to_string()).collect();
+            let cell = format!(
+                "{}{}{}",
+                outcome_text(d.outcome),
+                wait(d.retry_after),
+                reasons(d.reasons.iter().map(|r| r.code.as_str()).collect())
+            );
+            Ok((d.outcome, offered, cell))
+        }
+        _ => {
+            let request: EvaluateRequest = ciam_policy::json::from_value(request).map_err(|e| e.to_string())?;
+            let d = evaluate(policy, &request).map_err(|e| e.to_string())?;
+            let offered: Vec<String> = d.step_up.iter().flat_map(|s| s.factors.iter().map(|f| f.as_str().to_string())).collect();
+            let mut cell = format!("{} {}", outcome_text(d.outcome), d.risk.score);
+            if let Some(step_up) = &d.step_up {
+                cell.push_str(&format!(" AAL{}:{}", step_up.aal, step_up.factors.first().map_or("-", |f| f.as_str())));
+            }
+            cell.push_str(&wait(d.retry_after));
+            cell.push_str(&reasons(d.reasons.iter().map(|r| r.code.as_str()).collect()));
+            Ok((d.outcome, offered, cell))
+        }
+    }
 }
 
 fn replay(policy: &Policy, start: &History, events: &Value) -> Result<History, String> {
