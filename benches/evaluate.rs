@@ -1,0 +1,87 @@
+//! Native benchmark of the decision core (`cargo bench --bench evaluate`), on the same inputs
+//! as the JavaScript suite (`bench/fixtures.json`, `npm run bench`). Three layers per request,
+//! so the JS figures can be read against them: the core alone (`evaluate` on a parsed
+//! request), parsing JSON text in, and the whole text-in/text-out path the JSON boundary does.
+// PANIC SAFETY: a benchmark with fixed, checked-in inputs; a failure to load them should stop it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use ciam_policy::state::{decode, encode};
+    use ciam_policy::{evaluate, evaluate_recovery, presets, record, EvaluateRequest, Event, History, Policy, RecoveryRequest};
+    use criterion::{criterion_group, Criterion};
+    use serde_json::Value;
+    use std::hint::black_box;
+
+    const FIXTURES: &str = include_str!("../bench/fixtures.json");
+
+    struct Inputs {
+        policy: Policy,
+        full: History,
+        fixtures: Value,
+    }
+
+    fn inputs() -> Inputs {
+        let fixtures: Value = serde_json::from_str(FIXTURES).expect("bench/fixtures.json is JSON");
+        let policy = presets::load(fixtures["preset"].as_str().expect("preset")).expect("preset loads");
+        let mut full = History::new();
+        for event in fixtures["historyEvents"].as_array().expect("historyEvents") {
+            let event: Event = serde_json::from_value(event.clone()).expect("event");
+            full = record(&policy, &full, &event).expect("record");
+        }
+        Inputs { policy, full, fixtures }
+    }
+
+    /// The request `name` as JSON, with the full history attached when `with_history`.
+    fn request_json(inputs: &Inputs, name: &str, with_history: bool) -> Value {
+        let mut request = inputs.fixtures["requests"][name].clone();
+        if with_history {
+            request["history"] = serde_json::to_value(&inputs.full).expect("history");
+        }
+        request
+    }
+
+    fn bench_evaluate(c: &mut Criterion) {
+        let inputs = inputs();
+        let cases = [("login, empty history", "login", false), ("payout, full history", "payout", true), ("step-up", "stepUp", false)];
+        for (label, name, with_history) in cases {
+            let json = request_json(&inputs, name, with_history);
+            let text = serde_json::to_string(&json).expect("text");
+            let request: EvaluateRequest = serde_json::from_value(json).expect("request");
+            let mut group = c.benchmark_group(format!("evaluate/{label}"));
+            group.bench_function("core", |b| b.iter(|| evaluate(&inputs.policy, black_box(&request)).expect("decides")));
+            group.bench_function("parse", |b| b.iter(|| EvaluateRequest::from_json(black_box(&text)).expect("parses")));
+            group.bench_function("json in, json out", |b| {
+                b.iter(|| {
+                    let request = EvaluateRequest::from_json(black_box(&text)).expect("parses");
+                    serde_json::to_string(&evaluate(&inputs.policy, &request).expect("decides")).expect("serializes")
+                })
+            });
+            group.finish();
+        }
+    }
+
+    fn bench_state(c: &mut Criterion) {
+        let inputs = inputs();
+        let event: Event = serde_json::from_value(inputs.fixtures["recordEvent"].clone()).expect("event");
+        let bytes = encode(&inputs.full);
+        let mut group = c.benchmark_group("history (full)");
+        group.bench_function("record", |b| b.iter(|| record(&inputs.policy, black_box(&inputs.full), black_box(&event)).expect("records")));
+        group.bench_function("encode", |b| b.iter(|| encode(black_box(&inputs.full))));
+        group.bench_function("decode", |b| b.iter(|| decode(black_box(&bytes)).expect("decodes")));
+        group.finish();
+
+        let recovery: RecoveryRequest = serde_json::from_value(inputs.fixtures["requests"]["recovery"].clone()).expect("recovery request");
+        c.bench_function("evaluate_recovery/core", |b| {
+            b.iter(|| evaluate_recovery(&inputs.policy, black_box(&recovery)).expect("decides"))
+        });
+    }
+
+    criterion_group!(benches, bench_evaluate, bench_state);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+criterion::criterion_main!(native::benches);
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
