@@ -156,9 +156,12 @@ fn a_recovery_ticket_carries_the_grant_and_is_capped() {
     )
     .unwrap();
     let grant = decision.grant.expect("allow carries a grant");
-    let minted =
-        token::mint_recovery_ticket(&policy, &keys(), &RecoveryTicketRequest { now: NOW, sub: "acct-1".into(), aud: "shop".into(), grant: grant.clone() })
-            .unwrap();
+    let minted = token::mint_recovery_ticket(
+        &policy,
+        &keys(),
+        &RecoveryTicketRequest { now: NOW, sub: "acct-1".into(), aud: "shop".into(), grant: grant.clone() },
+    )
+    .unwrap();
     assert_eq!(minted.expires_at, grant.expires_at);
     let mut verify = request(minted.token);
     verify.purpose = Purpose::RecoveryTicket;
@@ -169,13 +172,16 @@ fn a_recovery_ticket_carries_the_grant_and_is_capped() {
     // A grant that asks for more than the policy gives is refused at minting.
     let mut greedy = grant.clone();
     greedy.scopes.push(ciam_policy::policy::recovery::RecoveryScope::EnrollFactor);
-    let error = token::mint_recovery_ticket(&policy, &keys(), &RecoveryTicketRequest { now: NOW, sub: "a".into(), aud: "b".into(), grant: greedy })
-        .unwrap_err();
+    let error =
+        token::mint_recovery_ticket(&policy, &keys(), &RecoveryTicketRequest { now: NOW, sub: "a".into(), aud: "b".into(), grant: greedy })
+            .unwrap_err();
     assert_eq!(error.code(), ErrorCode::Inconsistent);
     // A grant living longer than the policy allows is cut to the policy's lifetime.
     let mut long = grant;
     long.expires_at = NOW + 100_000;
-    let minted = token::mint_recovery_ticket(&policy, &keys(), &RecoveryTicketRequest { now: NOW, sub: "a".into(), aud: "b".into(), grant: long }).unwrap();
+    let minted =
+        token::mint_recovery_ticket(&policy, &keys(), &RecoveryTicketRequest { now: NOW, sub: "a".into(), aud: "b".into(), grant: long })
+            .unwrap();
     assert_eq!(minted.expires_at, NOW + 900);
 }
 
@@ -237,7 +243,11 @@ fn cases() -> Vec<Case> {
         case("flipped payload character", format!("{h}.{}.{s}", flip_char(&p, 10)), E::TokenBadSignature),
         case("truncated signature", format!("{h}.{p}.{}", &s[..32]), E::TokenBadSignature),
         case("signature of another token", format!("{h}.{p}.{other_signature}"), E::TokenBadSignature),
-        case("payload swapped for raised exp", format!("{h}.{}.{s}", b64(&with(claims(), "exp", json!(NOW + 100_000)))), E::TokenBadSignature),
+        case(
+            "payload swapped for raised exp",
+            format!("{h}.{}.{s}", b64(&with(claims(), "exp", json!(NOW + 100_000)))),
+            E::TokenBadSignature,
+        ),
         case("payload not JSON", forge_raw(&h, &base64url::encode(b"{oops"), &K2), E::TokenBadClaims),
         case("payload without jti", forge(&header(), &without(claims(), "jti"), &K2), E::TokenBadClaims),
         case("payload with an unknown claim", forge(&header(), &with(claims(), "admin", json!(true)), &K2), E::TokenBadClaims),

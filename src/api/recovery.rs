@@ -289,7 +289,11 @@ impl ChangeRequest {
         for (i, verified) in self.verified.iter().enumerate() {
             check_time(&mut p, &format!("/verified/{i}/at"), verified.at);
             if verified.at > self.now {
-                p.push(Problem::new(ErrorCode::Inconsistent, format!("/verified/{i}/at"), "verified after now; check the clock you pass as now"));
+                p.push(Problem::new(
+                    ErrorCode::Inconsistent,
+                    format!("/verified/{i}/at"),
+                    "verified after now; check the clock you pass as now",
+                ));
             }
         }
         finish(p, [("/history", self.history.as_ref()), ("", None)])

@@ -313,11 +313,7 @@ pub fn check(recovery: &RecoveryPolicy, has_action: &dyn Fn(&str) -> bool, max_w
     for (channel, rule) in &recovery.channels.0 {
         let path = format!("/recovery/channels/{channel}");
         if !recovery.self_service && *channel != RecoveryChannel::Support {
-            p.push(Problem::new(
-                ErrorCode::Inconsistent,
-                path.clone(),
-                "without selfService only `support` recovery may be declared",
-            ));
+            p.push(Problem::new(ErrorCode::Inconsistent, path.clone(), "without selfService only `support` recovery may be declared"));
         }
         range(&mut p, format!("{path}/strength"), rule.strength.into(), 1, 2);
         match (channel.sends_code(), rule.code_lifetime) {
@@ -359,7 +355,11 @@ pub fn check(recovery: &RecoveryPolicy, has_action: &dyn Fn(&str) -> bool, max_w
     }
     for (i, scope) in grant.scopes.iter().enumerate() {
         if grant.scopes.iter().take(i).any(|s| s == scope) {
-            p.push(Problem::new(ErrorCode::DuplicateKey, format!("/recovery/grant/scopes/{i}"), format!("`{}` is listed twice", scope.as_str())));
+            p.push(Problem::new(
+                ErrorCode::DuplicateKey,
+                format!("/recovery/grant/scopes/{i}"),
+                format!("`{}` is listed twice", scope.as_str()),
+            ));
         }
     }
     range(&mut p, "/recovery/grant/lifetime".into(), grant.lifetime, 60, MAX_GRANT_LIFETIME);

@@ -31,7 +31,12 @@ pub fn evaluate_change(policy: &Policy, request: &ChangeRequest) -> Result<Chang
     if rp.hold.changes.contains(&change) {
         if let Some(until) = hold::hold_until(policy, Some(history), now) {
             let wait = elapsed(until, now);
-            d.wait(Outcome::Deny, wait, Code::RecoveryHold, format!("the account was recovered recently; this change is held for {}", duration_text(wait)));
+            d.wait(
+                Outcome::Deny,
+                wait,
+                Code::RecoveryHold,
+                format!("the account was recovered recently; this change is held for {}", duration_text(wait)),
+            );
         }
     }
     let other = match change {
@@ -57,9 +62,10 @@ pub fn evaluate_change(policy: &Policy, request: &ChangeRequest) -> Result<Chang
         ChangeKind::Mfa => request.replaces,
         ChangeKind::Password | ChangeKind::PayoutDestination => None,
     };
-    let primary = request.account.primary.or_else(|| {
-        [RecoveryChannel::Email, RecoveryChannel::Sms, RecoveryChannel::Voice].into_iter().find(|c| held.contains(c))
-    });
+    let primary = request
+        .account
+        .primary
+        .or_else(|| [RecoveryChannel::Email, RecoveryChannel::Sms, RecoveryChannel::Voice].into_iter().find(|c| held.contains(c)));
     let needs_other_method = match (change, replaced) {
         (ChangeKind::Mfa, Some(_)) => true,
         (ChangeKind::Email | ChangeKind::Phone, Some(r)) => primary.is_some_and(|p| p.anchor() == r.anchor()),
@@ -69,15 +75,15 @@ pub fn evaluate_change(policy: &Policy, request: &ChangeRequest) -> Result<Chang
     if let (true, Some(replaced)) = (needs_other_method, replaced) {
         let usable = channels::usable(rp, &held, None);
         let candidates = channels::independent_of(&usable, &[replaced]);
-        let fresh = request
-            .verified
-            .iter()
-            .any(|v| candidates.contains(&v.method) && elapsed(now, v.at) <= rp.change_step_up_max_age);
+        let fresh = request.verified.iter().any(|v| candidates.contains(&v.method) && elapsed(now, v.at) <= rp.change_step_up_max_age);
         if !fresh {
             d.decide(
                 Outcome::StepUp,
                 Code::StepUpOtherMethod,
-                format!("replacing {replaced} needs a step-up within {} by a method other than {replaced}", duration_text(rp.change_step_up_max_age)),
+                format!(
+                    "replacing {replaced} needs a step-up within {} by a method other than {replaced}",
+                    duration_text(rp.change_step_up_max_age)
+                ),
             );
             offered = channels::ranked(rp, candidates);
         }

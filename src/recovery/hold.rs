@@ -18,11 +18,10 @@ pub fn restricts(policy: &Policy, action: &str, amount: Option<f64>) -> bool {
     hold.actions.iter().any(|a| a == action) || hold.amount_over.0.get(action).is_some_and(|over| amount.is_some_and(|x| x > *over))
 }
 
-/// For the action evaluator: the hold's end and the seconds left, when `action` is held now.
-pub fn action_hold(policy: &Policy, action: &str, amount: Option<f64>, history: Option<&History>, now: i64) -> Option<(i64, u64)> {
+/// For the action evaluator: the seconds left in the hold, when `action` is held now.
+pub fn action_hold(policy: &Policy, action: &str, amount: Option<f64>, history: Option<&History>, now: i64) -> Option<u64> {
     if !restricts(policy, action, amount) {
         return None;
     }
-    let until = hold_until(policy, history, now)?;
-    Some((until, crate::signals::elapsed(until, now)))
+    hold_until(policy, history, now).map(|until| crate::signals::elapsed(until, now))
 }

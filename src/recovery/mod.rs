@@ -27,8 +27,8 @@ use std::collections::BTreeSet;
 
 pub use change::evaluate_change;
 pub use reasons::{
-    RecoveryReasonCode, ASSURANCE_LEVEL_CHANGE, CREDENTIAL_CHANGE, CREDENTIAL_COMPROMISE, RECOVERY_ACTIVATED,
-    RECOVERY_INFORMATION_CHANGED, SESSION_REVOKED,
+    RecoveryReasonCode, ASSURANCE_LEVEL_CHANGE, CREDENTIAL_CHANGE, CREDENTIAL_COMPROMISE, RECOVERY_ACTIVATED, RECOVERY_INFORMATION_CHANGED,
+    SESSION_REVOKED,
 };
 
 /// Outcome, reasons and wait as they accumulate; the outcome only ever gets stricter.
@@ -114,7 +114,11 @@ pub fn evaluate_recovery(policy: &Policy, request: &RecoveryRequest) -> Result<R
         Some(channel) => {
             used.push(channel);
             if !channels::policy_offers(rp, channel) {
-                d.decide(Outcome::Deny, Code::ChannelNotOffered, format!("the {} policy does not offer recovery by {channel}", policy.name));
+                d.decide(
+                    Outcome::Deny,
+                    Code::ChannelNotOffered,
+                    format!("the {} policy does not offer recovery by {channel}", policy.name),
+                );
             } else if !usable.contains(&channel) {
                 d.decide(Outcome::Deny, Code::ChannelUnavailable, format!("{channel} is not available for this recovery"));
             }
@@ -131,10 +135,20 @@ pub fn evaluate_recovery(policy: &Policy, request: &RecoveryRequest) -> Result<R
                         Outcome::Throttle,
                         wait,
                         Code::ChannelBudgetExhausted,
-                        format!("{} attempts by {channel} in {}; retry in {}", times.len(), duration_text(rule.window), duration_text(wait)),
+                        format!(
+                            "{} attempts by {channel} in {}; retry in {}",
+                            times.len(),
+                            duration_text(rule.window),
+                            duration_text(wait)
+                        ),
                     );
                 } else if let Some(wait) = budget::cooldown_wait(rule, &times, now) {
-                    d.wait(Outcome::Throttle, wait, Code::ChannelCooldown, format!("{channel} was used moments ago; retry in {}", duration_text(wait)));
+                    d.wait(
+                        Outcome::Throttle,
+                        wait,
+                        Code::ChannelCooldown,
+                        format!("{channel} was used moments ago; retry in {}", duration_text(wait)),
+                    );
                 }
             }
             left = left.saturating_sub(1);
@@ -159,7 +173,8 @@ pub fn evaluate_recovery(policy: &Policy, request: &RecoveryRequest) -> Result<R
     d.finish();
 
     let outcome = d.outcome;
-    let offered_from = if outcome == Outcome::StepUp { channels::independent_of(&usable, &used) } else { channels::independent_of(&usable, &proven) };
+    let offered_from =
+        if outcome == Outcome::StepUp { channels::independent_of(&usable, &used) } else { channels::independent_of(&usable, &proven) };
     let offered = channels::ranked(rp, offered_from);
     let retry_after = d.retry_after.filter(|_| outcome == Outcome::Throttle);
     let allowed = outcome == Outcome::Allow;

@@ -94,10 +94,14 @@ pub fn evaluate(policy: &Policy, request: &EvaluateRequest) -> Result<Decision> 
     // something else denies the attempt regardless.
     let amount = request.transaction.as_ref().map(|t| t.amount);
     let mut hold_wait = None;
-    if let Some((_, wait)) = crate::recovery::hold::action_hold(policy, &request.action, amount, request.history.as_ref(), request.now) {
+    if let Some(wait) = crate::recovery::hold::action_hold(policy, &request.action, amount, request.history.as_ref(), request.now) {
         hold_wait = (d.outcome != Outcome::Deny).then_some(wait);
         d.decide(Outcome::Deny);
-        d.note(ReasonCode::RecoveryHold, 0, format!("the account was recovered recently; {} is held for {}", request.action, duration_text(wait)));
+        d.note(
+            ReasonCode::RecoveryHold,
+            0,
+            format!("the account was recovered recently; {} is held for {}", request.action, duration_text(wait)),
+        );
     }
 
     let outcome = d.outcome;

@@ -67,8 +67,8 @@ pub fn normalize(input: &str) -> Option<String> {
 /// The storage hash of a code: base64url of HMAC-SHA-256(pepper, canonical code). Store
 /// this, never the code. An empty pepper is allowed but a host secret is better.
 pub fn hash(code: &str, pepper: &[u8]) -> Result<String> {
-    let canonical =
-        normalize(code).ok_or_else(|| Error::new(ErrorCode::InvalidFormat, "/code", "a recovery code is 16 characters of Crockford base32"))?;
+    let canonical = normalize(code)
+        .ok_or_else(|| Error::new(ErrorCode::InvalidFormat, "/code", "a recovery code is 16 characters of Crockford base32"))?;
     let mut mac = HmacSha256::new_from_slice(pepper).map_err(|_| Error::new(ErrorCode::WeakKey, "/pepper", "unusable pepper"))?;
     mac.update(canonical.as_bytes());
     Ok(base64url::encode(&mac.finalize().into_bytes()))

@@ -68,9 +68,8 @@ impl KeySet {
     pub fn from_spec(spec: &KeySetSpec) -> Result<KeySet> {
         let mut keys = Vec::with_capacity(spec.keys.len());
         for (i, key) in spec.keys.iter().enumerate() {
-            let secret = base64url::decode(&key.secret).ok_or_else(|| {
-                Error::new(ErrorCode::InvalidFormat, format!("/keys/{i}/secret"), "the secret is not unpadded base64url")
-            })?;
+            let secret = base64url::decode(&key.secret)
+                .ok_or_else(|| Error::new(ErrorCode::InvalidFormat, format!("/keys/{i}/secret"), "the secret is not unpadded base64url"))?;
             keys.push((key.kid.clone(), secret));
         }
         KeySet::new(keys, &spec.signing)

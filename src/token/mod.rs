@@ -224,8 +224,11 @@ fn sign(keys: &KeySet, claims: &Claims) -> Result<Minted> {
     let secret = keys.secret(kid).ok_or_else(|| err(ErrorCode::TokenUnknownKey, "/signing", "the signing key is missing"))?;
     let header = Header { alg: ALG.into(), typ: Some("JWT".into()), kid: Some(kid.into()), crit: None };
     let to_json = |value: serde_json::Result<Vec<u8>>| value.map_err(|e| err(ErrorCode::InvalidJson, "", e.to_string()));
-    let signing_input =
-        format!("{}.{}", base64url::encode(&to_json(serde_json::to_vec(&header))?), base64url::encode(&to_json(serde_json::to_vec(claims))?));
+    let signing_input = format!(
+        "{}.{}",
+        base64url::encode(&to_json(serde_json::to_vec(&header))?),
+        base64url::encode(&to_json(serde_json::to_vec(claims))?)
+    );
     let mut mac = mac(secret)?;
     mac.update(signing_input.as_bytes());
     let signature = mac.finalize().into_bytes();
@@ -326,7 +329,11 @@ fn check_claims(policy: &Policy, request: &VerifyRequest, claims: &Claims) -> Re
     }
     let cap = secs(claims.purpose.max_lifetime(policy));
     if claims.exp.saturating_sub(claims.iat) > cap || claims.nbf < claims.iat {
-        return Err(err(ErrorCode::TokenLifetimeExceeded, "/token/payload/exp", format!("the token lives longer than the policy's {cap} s")));
+        return Err(err(
+            ErrorCode::TokenLifetimeExceeded,
+            "/token/payload/exp",
+            format!("the token lives longer than the policy's {cap} s"),
+        ));
     }
     if request.revoked_jtis.contains(&claims.jti) {
         return Err(err(ErrorCode::TokenRevoked, "/token/payload/jti", "the host revoked this token (or it was used)"));
