@@ -100,6 +100,7 @@ struct Scenario {
     change_ago: Option<i64>,
     managed: Option<bool>,
     known_override: Option<bool>,
+    device_name: &'static str,
 }
 
 fn ago() -> impl Strategy<Value = i64> {
@@ -170,6 +171,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         change_ago: b.8,
         managed: b.9,
         known_override: None,
+        device_name: "dev-main",
     })
 }
 
@@ -202,7 +204,7 @@ impl Scenario {
         let actions: Vec<&String> = policy.actions.0.keys().collect();
         let action = actions[self.action % actions.len()].clone();
         let (country, lat, lon) = PLACES[self.place];
-        let device_id = self.has_device.then_some("dev-main");
+        let device_id = self.has_device.then_some(self.device_name);
         let ip = "203.0.113.7";
 
         let mut events = Vec::new();
@@ -270,6 +272,7 @@ enum Raise {
     Anonymizer(Anonymizer),
     Breached,
     UnknownDevice,
+    NewDeviceId,
     Amount(f64),
     FailuresElsewhere(u32),
     IpFailures(u32),
@@ -282,6 +285,7 @@ fn raise() -> impl Strategy<Value = Raise> {
         prop::sample::select(ANONYMIZERS.to_vec()).prop_map(Raise::Anonymizer),
         Just(Raise::Breached),
         Just(Raise::UnknownDevice),
+        Just(Raise::NewDeviceId),
         prop_oneof![0.0..20_000.0f64, Just(0.01)].prop_map(Raise::Amount),
         (1..=10u32).prop_map(Raise::FailuresElsewhere),
         (1..=7u32).prop_map(Raise::IpFailures),
@@ -301,6 +305,14 @@ impl Raise {
             }
             Raise::Breached => s.breached = true,
             Raise::UnknownDevice => s.known_override = Some(false),
+            // A device never seen before. Only when the old one has no failures of its own:
+            // leaving a throttled device escapes its back-off by design (per-device throttling).
+            Raise::NewDeviceId => {
+                if base.failures_here == 0 {
+                    s.has_device = true;
+                    s.device_name = "dev-fresh";
+                }
+            }
             Raise::Amount(up) => s.amount = Some(base.amount.unwrap_or(0.0) + up),
             // Failures are kept within one history's capacity, so none is evicted (a bounded
             // history forgets its oldest failures; that is the bound, not a lowered bar).

@@ -451,8 +451,9 @@ pub struct ThrottlePolicy {
     pub lockout: Option<Lockout>,
 }
 
-/// Growing back-off: after `freeFailures` failures in `window`, wait
-/// `baseDelay × factor^(n − freeFailures)` seconds, at most `maxDelay`.
+/// Growing back-off: after `freeFailures` failures in `window`, the n-th failure makes the
+/// source wait `baseDelay × factor^(n − freeFailures − 1)` seconds from that failure, at most
+/// `maxDelay` (so the first failure past the free ones waits exactly `baseDelay`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Backoff {
