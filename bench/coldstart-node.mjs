@@ -1,0 +1,25 @@
+// One cold start in a fresh Node process (bench/run.mjs spawns it several times):
+// measured inside the process, from just before the import to the first decision.
+// Usage: node bench/coldstart-node.mjs <ciam|cedar> <pkg dir>
+import fs from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+
+const [which, pkgDir] = process.argv.slice(2);
+const fixtures = JSON.parse(fs.readFileSync(new URL("./fixtures.json", import.meta.url), "utf8"));
+const t0 = performance.now();
+let decision;
+let t1;
+if (which === "ciam") {
+  const { PolicyEngine } = await import(pathToFileURL(path.join(pkgDir, "node.mjs")).href);
+  t1 = performance.now();
+  decision = PolicyEngine.fromPreset(fixtures.preset).evaluate(fixtures.requests.stepUp).outcome;
+} else {
+  const cedar = await import("@cedar-policy/cedar-wasm/nodejs");
+  t1 = performance.now();
+  const policies = fs.readFileSync(new URL("./step-up.cedar", import.meta.url), "utf8");
+  const { cedarCall } = await import(new URL("./cedar.mjs", import.meta.url).href);
+  decision = cedar.isAuthorized({ ...cedarCall(fixtures.requests.stepUp), policies: { staticPolicies: policies } }).response.decision;
+}
+const t2 = performance.now();
+process.stdout.write(`${JSON.stringify({ importMs: t1 - t0, firstDecisionMs: t2 - t0, decision })}\n`);

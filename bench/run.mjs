@@ -1,0 +1,372 @@
+#!/usr/bin/env node
+// The benchmark suite (`npm run bench`): ciam-policy's built package (pkg/) against
+// @cedar-policy/cedar-wasm and a plain-JS floor, all in this one process run, plus cold
+// start (Node, workerd), sizes and memory. Prints a Markdown table; every timing is the
+// median of several rounds, the rounds of all cases interleaved so that load on the machine
+// hits them alike. Writes the figures to target/bench/results.json too.
+//
+// Usage: npm run bench [-- --smoke]   (--smoke: few iterations, for CI; figures meaningless)
+//        node bench/run.mjs [--smoke] [--pkg DIR] [--only evaluate,cedar,...]
+// Timing assertions live nowhere: the suite only fails when something does not work.
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { gzipSync } from "node:zlib";
+import { cedarCall, floorDecision } from "./cedar.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "..");
+const args = process.argv.slice(2);
+const smoke = args.includes("--smoke");
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+};
+const pkgDir = path.resolve(option("--pkg", path.join(root, "pkg")));
+const only = option("--only", "");
+const wanted = (section) => !only || only.split(",").includes(section);
+
+// Rounds per case and the time one round of one case should take.
+const ROUNDS = smoke ? 3 : 21;
+const ROUND_MS = smoke ? 2 : 40;
+const COLD_RUNS = smoke ? 1 : 11;
+const MEMORY_EVALUATIONS = smoke ? 3000 : 1_000_000;
+
+if (!fs.existsSync(path.join(pkgDir, "node.mjs"))) {
+  console.log(`[bench] ${path.relative(root, pkgDir)}/ is missing: building it (npm run build)`);
+  execFileSync(process.execPath, [path.join(root, "scripts", "build.mjs")], { cwd: root, stdio: "inherit" });
+}
+
+const fixtures = JSON.parse(fs.readFileSync(path.join(here, "fixtures.json"), "utf8"));
+const cedarPolicies = fs.readFileSync(path.join(here, "step-up.cedar"), "utf8");
+const ciam = await import(pathToFileURL(path.join(pkgDir, "node.mjs")).href);
+const cedar = await import("@cedar-policy/cedar-wasm/nodejs");
+
+const engine = ciam.PolicyEngine.fromPreset(fixtures.preset);
+let fullHistory = null;
+for (const event of fixtures.historyEvents) fullHistory = engine.record(fullHistory, event);
+const requests = {
+  login: fixtures.requests.login,
+  payout: { ...fixtures.requests.payout, history: fullHistory },
+  stepUp: fixtures.requests.stepUp,
+  recovery: fixtures.requests.recovery,
+};
+
+// ---------------------------------------------------------------------------------------
+// Timing: calibrate each case to ROUND_MS per round, then interleave the rounds.
+
+function calibrate(fn) {
+  let n = 1;
+  for (;;) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) fn();
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (ms >= ROUND_MS / 4 || n >= 1 << 24) return Math.max(1, Math.round((n * ROUND_MS) / Math.max(ms, 0.001)));
+    n *= 4;
+  }
+}
+
+let sink = 0;
+function measure(cases) {
+  const entries = Object.entries(cases).map(([name, fn]) => {
+    for (let i = 0; i < 200; i++) fn(); // warm up (JIT tiers) before calibrating
+    return { name, fn, iterations: calibrate(fn), samples: [] };
+  });
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotate the order each round so no case always runs first (or right after GC pressure).
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[(round + k) % entries.length];
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < e.iterations; i++) sink ^= e.fn() ? 1 : 0;
+      e.samples.push(Number(process.hrtime.bigint() - start) / e.iterations);
+    }
+  }
+  return Object.fromEntries(entries.map((e) => [e.name, summarize(e.samples)]));
+}
+
+function summarize(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return { median: at(0.5), p25: at(0.25), p75: at(0.75), rounds: s.length };
+}
+
+// ---------------------------------------------------------------------------------------
+// Cases.
+
+const results = { when: new Date().toISOString(), smoke, machine: machine(), timings: {}, ratios: {}, cold: {}, size: {}, memory: null };
+
+function check(label, actual, expected) {
+  if (actual !== expected) throw new Error(`${label}: expected ${expected}, got ${actual}`);
+}
+
+if (wanted("evaluate")) {
+  check("login", engine.evaluate(requests.login).outcome, "step_up");
+  check("payout", engine.evaluate(requests.payout).outcome, "allow");
+  check("step-up", engine.evaluate(requests.stepUp).outcome, "step_up");
+  const cedarRequest = cedarCall(requests.stepUp);
+  check("floor", floorDecision(requests.stepUp).outcome, "step_up");
+  const preparsed = cedar.preparsePolicySet("step-up", { staticPolicies: cedarPolicies });
+  check("cedar preparse", preparsed.type, "success");
+  const statefulCall = { ...cedarRequest, preparsedPolicySetId: "step-up" };
+  const perCallCall = { ...cedarRequest, policies: { staticPolicies: cedarPolicies } };
+  const cedarDecision = (answer) => answer.type === "success" && answer.response.decision;
+  check("cedar (preparsed)", cedarDecision(cedar.statefulIsAuthorized(statefulCall)), "deny");
+  check("cedar (policy text per call)", cedarDecision(cedar.isAuthorized(perCallCall)), "deny");
+
+  const cases = {
+    "evaluate: login, empty history": () => engine.evaluate(requests.login),
+    "evaluate: payout, full history": () => engine.evaluate(requests.payout),
+    "evaluate: step-up": () => engine.evaluate(requests.stepUp),
+    "cedar-wasm: step-up, preparsed policy set": () => cedar.statefulIsAuthorized(statefulCall),
+    "cedar-wasm: step-up, policy text per call": () => cedar.isAuthorized(perCallCall),
+    "floor: step-up rule in plain JS": () => floorDecision(requests.stepUp),
+  };
+  if (typeof engine.evaluateRecovery === "function") {
+    engine.evaluateRecovery(requests.recovery);
+    cases["evaluateRecovery"] = () => engine.evaluateRecovery(requests.recovery);
+  }
+  const recordEvent = fixtures.recordEvent;
+  cases["record: full history + 1 event"] = () => engine.record(fullHistory, recordEvent);
+  Object.assign(cases, tokenCases());
+  Object.assign(results.timings, measure(cases));
+
+  const t = (name) => results.timings[name].median;
+  const step = t("evaluate: step-up");
+  results.ratios["step-up: ours / cedar-wasm (preparsed)"] = step / t("cedar-wasm: step-up, preparsed policy set");
+  results.ratios["step-up: ours / cedar-wasm (text per call)"] = step / t("cedar-wasm: step-up, policy text per call");
+  results.ratios["step-up: ours / floor"] = step / t("floor: step-up rule in plain JS");
+}
+
+/** Token mint and verify, when the package has them (they are being added). */
+function tokenCases() {
+  const mint = ["mintStepUpGrant", "mintGrant", "mint"].find((m) => typeof engine[m] === "function");
+  const verify = typeof engine.verify === "function" ? "verify" : typeof engine.verifyToken === "function" ? "verifyToken" : null;
+  if (!mint || !verify) {
+    results.notes = [...(results.notes ?? []), "token mint/verify: not in the package yet, not measured"];
+    return {};
+  }
+  results.notes = [...(results.notes ?? []), `token mint/verify: found ${mint}/${verify} but no fixture for them yet`];
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------
+// Cold start.
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function nodeColdStart(which) {
+  const runs = [];
+  for (let i = 0; i < COLD_RUNS; i++) {
+    const out = execFileSync(process.execPath, [path.join(here, "coldstart-node.mjs"), which, pkgDir], { cwd: root, encoding: "utf8" });
+    runs.push(JSON.parse(out));
+  }
+  return { importMs: median(runs.map((r) => r.importMs)), firstDecisionMs: median(runs.map((r) => r.firstDecisionMs)), runs: runs.length, decision: runs[0].decision };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Process start of `workerd serve` to the first HTTP response, for a worker that decides with the package or a trivial one. */
+async function workerdColdStart(kind, dir) {
+  const port = await freePort();
+  const modules =
+    kind === "ciam"
+      ? [
+          `(name = "worker.js", esModule = embed "worker.js")`,
+          `(name = "workerd.js", esModule = embed "pkg/workerd.js")`,
+          `(name = "ciam_policy.js", esModule = embed "pkg/ciam_policy.js")`,
+          ...listFiles(path.join(pkgDir, "snippets")).map((f) => `(name = "snippets/${f}", esModule = embed "pkg/snippets/${f}")`),
+          `(name = "ciam_policy_bg.wasm", wasm = embed "pkg/ciam_policy_bg.wasm")`,
+        ]
+      : [`(name = "worker.js", esModule = embed "baseline.js")`];
+  const config = path.join(dir, `${kind}.capnp`);
+  fs.writeFileSync(
+    config,
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .worker) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const worker :Workerd.Worker = (
+  modules = [ ${modules.join(",\n    ")} ],
+  compatibilityDate = "2025-09-01",
+);
+`,
+  );
+  const start = performance.now();
+  const child = spawn(path.join(root, "node_modules", ".bin", "workerd"), ["serve", config], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`workerd exited: ${stderr}`);
+      if (performance.now() - start > 30_000) throw new Error(`workerd did not answer in 30 s: ${stderr}`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/`);
+        const body = await res.json();
+        if (!res.ok) throw new Error(`workerd answered ${res.status}: ${JSON.stringify(body)}`);
+        return { ms: performance.now() - start, outcome: body.outcome };
+      } catch (e) {
+        if (e.message.startsWith("workerd answered")) throw e;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    }
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+  }
+}
+
+function listFiles(dir, prefix = "") {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+  );
+}
+
+async function workerd() {
+  const dir = path.join(root, "target", "bench", "workerd");
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.cpSync(pkgDir, path.join(dir, "pkg"), { recursive: true });
+  const request = JSON.stringify(fixtures.requests.stepUp);
+  // The decision is taken inside fetch, so "first response" includes import, engine and evaluate.
+  fs.writeFileSync(
+    path.join(dir, "worker.js"),
+    `import { PolicyEngine } from "./workerd.js";
+const request = ${request};
+export default { fetch() { return Response.json(PolicyEngine.fromPreset(${JSON.stringify(fixtures.preset)}).evaluate(request)); } };
+`,
+  );
+  fs.writeFileSync(
+    path.join(dir, "baseline.js"),
+    `const request = ${request};
+${floorDecision.toString()}
+export default { fetch() { return Response.json(floorDecision(request)); } };
+`,
+  );
+  const runs = { ciam: [], baseline: [] };
+  for (let i = 0; i < COLD_RUNS; i++) {
+    for (const kind of ["baseline", "ciam"]) runs[kind].push(await workerdColdStart(kind, dir));
+  }
+  check("workerd decision", runs.ciam[0].outcome, "step_up");
+  return { ciamMs: median(runs.ciam.map((r) => r.ms)), baselineMs: median(runs.baseline.map((r) => r.ms)), runs: COLD_RUNS };
+}
+
+if (wanted("cold")) {
+  results.cold.node = nodeColdStart("ciam");
+  check("node cold start decision", results.cold.node.decision, "step_up");
+  results.cold.nodeCedar = nodeColdStart("cedar");
+  results.cold.workerd = await workerd();
+}
+
+// ---------------------------------------------------------------------------------------
+// Size: what each runtime loads, raw and gzipped (level 9), beside cedar-wasm.
+
+function sizeOf(files) {
+  const buffers = files.map((f) => fs.readFileSync(f));
+  const wasm = buffers.filter((_, i) => files[i].endsWith(".wasm"));
+  const js = buffers.filter((_, i) => !files[i].endsWith(".wasm"));
+  const gz = (bs) => (bs.length ? gzipSync(Buffer.concat(bs), { level: 9 }).length : 0);
+  return { raw: buffers.reduce((n, b) => n + b.length, 0), gzip: gz(js) + gz(wasm) };
+}
+
+if (wanted("size")) {
+  const snippets = listFiles(path.join(pkgDir, "snippets")).map((f) => path.join("snippets", f));
+  const p = (...names) => names.map((n) => path.join(pkgDir, n));
+  const esm = ["ciam_policy.js", ...snippets, "ciam_policy_bg.wasm"];
+  const loads = {
+    "node (import)": p("node.mjs", ...esm),
+    "node (require)": p("node.cjs", "errors.cjs", "ciam_policy_bg.wasm"),
+    browser: p("browser.js", ...esm),
+    "workerd / Cloudflare": p("workerd.js", ...esm),
+    "edge-light / Vercel": p("edge-light.js", ...esm),
+    deno: p("deno.js", ...esm),
+  };
+  for (const [runtime, files] of Object.entries(loads)) results.size[runtime] = sizeOf(files);
+  const cedarDir = path.join(root, "node_modules", "@cedar-policy", "cedar-wasm");
+  results.size["cedar-wasm (node)"] = sizeOf(["nodejs/cedar_wasm.js", "nodejs/cedar_wasm_bg.wasm"].map((f) => path.join(cedarDir, f)));
+  results.size["cedar-wasm (esm)"] = sizeOf(["esm/cedar_wasm.js", "esm/cedar_wasm_bg.js", "esm/cedar_wasm_bg.wasm"].map((f) => path.join(cedarDir, f)));
+}
+
+// ---------------------------------------------------------------------------------------
+// Memory over many evaluations (a fresh process, with --expose-gc).
+
+if (wanted("memory")) {
+  const out = execFileSync(process.execPath, ["--expose-gc", path.join(here, "memory.mjs"), pkgDir, String(MEMORY_EVALUATIONS)], { cwd: root, encoding: "utf8" });
+  results.memory = JSON.parse(out);
+}
+
+// ---------------------------------------------------------------------------------------
+// Report.
+
+function machine() {
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(" ");
+  return { node: process.version, cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}`, loadAvg: load };
+}
+
+const ns = (v) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} µs` : v >= 1000 ? `${(v / 1000).toFixed(2)} µs` : `${v.toFixed(0)} ns`);
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const ratio = (r) => (r >= 10 ? `${r.toFixed(0)}×` : r >= 0.1 ? `${r.toFixed(2)}×` : `${r.toFixed(3)}×`);
+const lines = [];
+lines.push(`ciam-policy benchmark — ${results.when}${smoke ? " (SMOKE RUN: figures are not meaningful)" : ""}`);
+lines.push(`Node ${results.machine.node}, ${results.machine.cpus}, load average at start ${results.machine.loadAvg}; ${ROUNDS} rounds per case, median`);
+lines.push("");
+if (Object.keys(results.timings).length) {
+  const base = results.timings["floor: step-up rule in plain JS"]?.median;
+  lines.push("| per call | median | p25–p75 | × floor |");
+  lines.push("|---|---:|---:|---:|");
+  for (const [name, s] of Object.entries(results.timings)) {
+    lines.push(`| ${name} | ${ns(s.median)} | ${ns(s.p25)}–${ns(s.p75)} | ${base ? ratio(s.median / base) : ""} |`);
+  }
+  lines.push("");
+  lines.push("| ratio (same run) | value |");
+  lines.push("|---|---:|");
+  for (const [name, r] of Object.entries(results.ratios)) lines.push(`| ${name} | ${ratio(r)} (1/${(1 / r).toFixed(1)}) |`);
+  lines.push("");
+}
+if (results.cold.node) {
+  const c = results.cold;
+  lines.push(`| cold start (median of ${c.node.runs}) | ciam-policy | baseline | ratio |`);
+  lines.push("|---|---:|---:|---:|");
+  lines.push(`| Node, in-process: import → first decision | ${c.node.firstDecisionMs.toFixed(1)} ms | cedar-wasm ${c.nodeCedar.firstDecisionMs.toFixed(1)} ms | ${ratio(c.node.firstDecisionMs / c.nodeCedar.firstDecisionMs)} |`);
+  lines.push(`| Node, in-process: import only | ${c.node.importMs.toFixed(1)} ms | cedar-wasm ${c.nodeCedar.importMs.toFixed(1)} ms | ${ratio(c.node.importMs / c.nodeCedar.importMs)} |`);
+  lines.push(`| workerd: process start → first HTTP response | ${c.workerd.ciamMs.toFixed(1)} ms | trivial worker ${c.workerd.baselineMs.toFixed(1)} ms | ${ratio(c.workerd.ciamMs / c.workerd.baselineMs)} (+${(c.workerd.ciamMs - c.workerd.baselineMs).toFixed(1)} ms) |`);
+  lines.push("");
+}
+if (Object.keys(results.size).length) {
+  const cedarGzip = results.size["cedar-wasm (esm)"].gzip;
+  lines.push("| what a runtime loads (JS + wasm) | raw | gzip -9 | gzip × cedar-wasm (esm) |");
+  lines.push("|---|---:|---:|---:|");
+  for (const [name, s] of Object.entries(results.size)) lines.push(`| ${name} | ${kib(s.raw)} | ${kib(s.gzip)} | ${ratio(s.gzip / cedarGzip)} |`);
+  lines.push("");
+}
+if (results.memory) {
+  const m = results.memory;
+  const mib = (n) => `${(n / 1048576).toFixed(1)} MiB`;
+  lines.push(`| memory, ${m.count.toLocaleString("en")} evaluations (login, payout, step-up in turn; ${m.seconds.toFixed(1)} s) | before | after | growth |`);
+  lines.push("|---|---:|---:|---:|");
+  lines.push(`| RSS | ${mib(m.before.rss)} | ${mib(m.after.rss)} | ${mib(m.after.rss - m.before.rss)} |`);
+  lines.push(`| wasm linear memory | ${mib(m.before.wasm)} | ${mib(m.after.wasm)} | ${mib(m.after.wasm - m.before.wasm)} |`);
+  lines.push("");
+}
+for (const note of results.notes ?? []) lines.push(`note: ${note}`);
+lines.push(`load average at end ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+console.log(lines.join("\n"));
+fs.mkdirSync(path.join(root, "target", "bench"), { recursive: true });
+fs.writeFileSync(path.join(root, "target", "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+if (sink === 42) console.log(""); // keep results observable so no case is optimized away
