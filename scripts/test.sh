@@ -11,3 +11,20 @@ cargo clippy --all-targets --quiet -- -D warnings
 
 step "native: unit, data-driven cases, property tests, doc tests"
 cargo test --quiet
+
+step "setup: install what is missing (wasm target, wasm-bindgen CLI, Chromium, npm packages)"
+bash scripts/setup.sh
+
+step "wasm: the bindings under wasm-bindgen-test in headless Chromium"
+CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --target wasm32-unknown-unknown --test wasm
+
+step "package: npm run build (pkg/ for every runtime, sizes)"
+npm run build
+
+step "package: native golden outputs, npm pack, install into a scratch project"
+node tests/js/prepare.mjs
+
+step "js: the installed package in Node (ESM, CJS), tsc, Chromium, workerd, Deno, edge-runtime"
+node --test --test-concurrency=1 tests/js/*.test.mjs
