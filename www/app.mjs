@@ -445,7 +445,7 @@ function validateEditor() {
         h("li", { class: "problem", "data-code": p.code, "data-path": p.path }, h("code", { class: "code" }, p.code), " at ", h("code", { class: "path" }, p.path || "/"), ": ", p.message),
       ),
     ),
-    syntax ? h("p", { class: "quiet" }, `JSON syntax: ${syntax}`) : null,
+    ...(syntax ? [h("p", { class: "quiet" }, `JSON syntax: ${syntax}`)] : []),
   );
 }
 

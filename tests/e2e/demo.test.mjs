@@ -129,7 +129,11 @@ function readCard(step, side) {
       points: li.querySelector(".points")?.textContent ?? null,
       message: li.querySelector(".message")?.textContent,
     })),
-    text: card.textContent,
+    text: (() => {
+      const copy = card.cloneNode(true);
+      copy.querySelector(".raw")?.remove();
+      return copy.textContent;
+    })(),
     raw: card.querySelector(".raw pre")?.textContent ?? null,
   }));
 }
@@ -146,6 +150,7 @@ async function assertJourney(journey, sides) {
       assert.equal(card.policy, want.key, `${where}: policy`);
       assert.equal(card.outcome, outcomeKey(r), `${where}: outcome`);
       assert.equal(card.passed, String(r.passed), `${where}: passed`);
+      assert.doesNotMatch(card.text, /\b(undefined|null|NaN)\b|\[object /, `${where}: a value the page failed to format`);
       if (!r.reached) continue;
       assert.equal(r.error, null, `${where}: the engine refused the journey's request: ${JSON.stringify(r.error)}`);
       const d = r.decision;
@@ -251,6 +256,7 @@ describe("policy editor", () => {
     );
     assert.ok(shown.some((p) => p.code === "out_of_range" && p.path === "/risk/denyAt" && p.text.includes("/risk/denyAt")), JSON.stringify(shown));
     assert.equal(await page.isDisabled("#editor-left"), true);
+    assert.doesNotMatch(await page.textContent("#editor-status"), /\b(undefined|null)\b/);
     await page.locator("#editor").screenshot({ path: path.join(shots, "editor-invalid.png") });
 
     await setText("{ \"version\": 1, ");
