@@ -23,6 +23,10 @@ CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
 step "package: npm run build (pkg/ for every runtime, sizes)"
 npm run build
 
+# Demo page (www/, tests/e2e/): plays every journey in headless Chromium against pkg/.
+step "demo: www/ in headless Chromium, shown outcomes against the engine's (screenshots in tests/artifacts/e2e)"
+node --test tests/e2e/
+
 step "package: native golden outputs, npm pack, install into a scratch project"
 node tests/js/prepare.mjs
 
