@@ -364,6 +364,7 @@ function renderJourney() {
       { class: "journey-head" },
       h("h2", { id: "journey-title", "data-journey": journey.id }, journey.title),
       h("p", { class: "story" }, journey.story),
+      journey.point ? h("p", { class: "point" }, h("strong", {}, "What to look for: "), journey.point) : null,
       h(
         "p",
         { class: "journey-meta" },

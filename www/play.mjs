@@ -5,7 +5,7 @@
 // tests run it in Node against the built package to get the engine's answers).
 //
 // Journey format (see www/journeys.json):
-//   { id, title, story, actor: "customer" | "attacker" | "mixed", continueAfterBlock?,
+//   { id, title, story, point (what to look for), actor: "customer" | "attacker" | "mixed", continueAfterBlock?,
 //     account, recoveryAccount?, history: [event…], sources: { ip: [event…] },
 //     steps: [{ label, actor?, kind?: "evaluate" | "recovery" | "change", request,
 //               noAccount?, attackerHolds?: [factor or channel…], onPass?: [event…],
