@@ -91,8 +91,17 @@ function difference(a, b, actor) {
   if (outcomeKey(a) === outcomeKey(b)) return null;
   const [L, R] = [label(state.left), label(state.right)];
   if (!a.reached || !b.reached) {
-    const missing = !a.reached ? L : R;
-    return { tone: "neutral", text: `Never reached under ${missing}: an earlier step was blocked` };
+    const [missing, other, r] = !a.reached ? [L, R, b] : [R, L, a];
+    const why = r.decision?.reasons?.[0] ? ` (${r.decision.reasons[0].code})` : "";
+    if (!r.reached || r.error) return { tone: "neutral", text: `Never reached under ${missing}` };
+    if (actor === "customer") {
+      return r.passed
+        ? { tone: "bad", text: `Customer continues under ${other}; under ${missing} an earlier step blocked them` }
+        : { tone: "neutral", text: `Blocked under ${other}${why}; never reached under ${missing}` };
+    }
+    return r.passed
+      ? { tone: "bad", text: `Attacker gets through under ${other}; never reached under ${missing}` }
+      : { tone: "good", text: `Attacker stopped by ${other}${why}; never reached under ${missing}` };
   }
   if (a.error || b.error) return { tone: "neutral", text: `The engine refused the request under ${a.error ? L : R}` };
   if (actor === "customer") {
