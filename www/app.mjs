@@ -452,11 +452,45 @@ function validateEditor() {
       "ul",
       { class: "problems" },
       problems.map((p) =>
-        h("li", { class: "problem", "data-code": p.code, "data-path": p.path }, h("code", { class: "code" }, p.code), " at ", h("code", { class: "path" }, p.path || "/"), ": ", p.message),
+        h(
+          "li",
+          { class: "problem", "data-code": p.code, "data-path": p.path },
+          h("code", { class: "code" }, p.code),
+          " at ",
+          p.path
+            ? h("button", { type: "button", class: "link path", title: "Show this place in the editor", onclick: () => showPath(p.path) }, h("code", {}, p.path))
+            : h("code", { class: "path" }, "/"),
+          ": ",
+          p.message,
+        ),
       ),
     ),
     ...(syntax ? [h("p", { class: "quiet" }, `JSON syntax: ${syntax}`)] : []),
   );
+}
+
+/** Select the key a JSON pointer names in the editor's text (found key by key, in order). */
+function showPath(pointer) {
+  const area = $("#editor-text");
+  const text = area.value;
+  let at = 0;
+  let found = -1;
+  let length = 0;
+  for (const raw of pointer.split("/").slice(1)) {
+    const key = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    const quoted = `${JSON.stringify(key)}`;
+    const next = /^\d+$/.test(key) ? -1 : text.indexOf(quoted, at);
+    if (next < 0) break;
+    [found, at, length] = [next, next + quoted.length, quoted.length];
+  }
+  area.focus();
+  if (found >= 0) {
+    area.setSelectionRange(found, found + length);
+    // Scroll the selection into view: place the caret line near the top.
+    const line = text.slice(0, found).split("\n").length;
+    const lineHeight = parseFloat(getComputedStyle(area).lineHeight) || 18;
+    area.scrollTop = Math.max(0, (line - 3) * lineHeight);
+  }
 }
 
 function applyEditor(side) {

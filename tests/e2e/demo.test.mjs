@@ -256,6 +256,10 @@ describe("policy editor", () => {
     );
     assert.ok(shown.some((p) => p.code === "out_of_range" && p.path === "/risk/denyAt" && p.text.includes("/risk/denyAt")), JSON.stringify(shown));
     assert.equal(await page.isDisabled("#editor-left"), true);
+    // The path leads to the place in the text.
+    await page.click('#editor-status .problem[data-path="/risk/denyAt"] button');
+    assert.equal(await page.$eval("#editor-text", (t) => t.value.slice(t.selectionStart, t.selectionEnd)), '"denyAt"');
+    assert.equal(await page.evaluate(() => document.activeElement.id), "editor-text");
     assert.doesNotMatch(await page.textContent("#editor-status"), /\b(undefined|null)\b/);
     await page.locator("#editor").screenshot({ path: path.join(shots, "editor-invalid.png") });
 
