@@ -90,7 +90,30 @@ export type ErrorCode =
   | "unsupported_version"
   | "invalid_history"
   | "inconsistent"
-  | "currency_mismatch";
+  | "currency_mismatch"
+  | "token_too_long"
+  | "token_malformed"
+  | "token_bad_encoding"
+  | "token_bad_header"
+  | "token_alg_none"
+  | "token_unsupported_alg"
+  | "token_crit_unsupported"
+  | "token_bad_type"
+  | "token_missing_key_id"
+  | "token_unknown_key"
+  | "token_bad_signature"
+  | "token_bad_claims"
+  | "token_wrong_purpose"
+  | "token_wrong_audience"
+  | "token_wrong_subject"
+  | "token_wrong_scope"
+  | "token_not_yet_valid"
+  | "token_expired"
+  | "token_lifetime_exceeded"
+  | "token_revoked"
+  | "token_superseded"
+  | "weak_key"
+  | "randomness_unavailable";
 
 /** One thing wrong with an input. */
 export interface Problem {
@@ -456,6 +479,91 @@ export interface ChangeDecision {
   policy: { name: string; version: string };
 }
 
+/** The host's HMAC-SHA-256 keys: one signs, all verify (rotation keeps old keys verifying). */
+export interface KeySetSpec {
+  /** The `kid` of the key that signs new tokens. */
+  signing: string;
+  /** Every key that verifies; `secret` is unpadded base64url of at least 32 bytes. */
+  keys: { kid: string; secret: string }[];
+}
+
+/** A checked key set, built once and passed to the token methods. */
+export class KeySet {
+  /** Throws `CiamError` (`weak_key`, `invalid_format`, …) for unusable keys. */
+  constructor(spec: KeySetSpec);
+  /** The kid of the signing key. */
+  readonly signingKid: string;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+/** What a token is for; a token is only accepted for its own purpose. */
+export type TokenPurpose = "step_up_grant" | "recovery_ticket";
+
+/** Mint a step-up grant: proof that `sub` stepped up for `action`. */
+export interface StepUpGrantRequest {
+  now: UnixSeconds;
+  sub: string;
+  aud: string;
+  /** The `acr` reached. */
+  acr: string;
+  amr?: string[];
+  authTime: UnixSeconds;
+  /** The action the grant is for (its single scope). */
+  action: string;
+  /** Requested lifetime, seconds; capped by the policy. */
+  lifetime?: number;
+}
+
+/** Mint a recovery ticket carrying a recovery decision's grant. */
+export interface RecoveryTicketRequest {
+  now: UnixSeconds;
+  sub: string;
+  aud: string;
+  grant: RecoveryGrant;
+}
+
+/** A minted token. */
+export interface Minted {
+  /** The JWS compact token (HS256). */
+  token: string;
+  /** Its unique id, for the host's single-use bookkeeping. */
+  jti: string;
+  expiresAt: UnixSeconds;
+}
+
+/** Verify a token. */
+export interface VerifyRequest {
+  now: UnixSeconds;
+  token: string;
+  purpose: TokenPurpose;
+  audience: string;
+  subject?: string;
+  /** For a step-up grant: the action it must be for. */
+  action?: string;
+  /** The account's history: a token issued before its last credential change, recovery or sign-out-everywhere is superseded. */
+  history?: HistoryInput | null;
+  /** `jti`s the host has revoked or already used. */
+  revokedJtis?: string[];
+}
+
+/** A verified token's claims (registered JWT names). */
+export interface TokenClaims {
+  sub: string;
+  aud: string;
+  purpose: TokenPurpose;
+  iat: UnixSeconds;
+  nbf: UnixSeconds;
+  exp: UnixSeconds;
+  jti: string;
+  acr?: string;
+  amr?: string[];
+  auth_time?: UnixSeconds;
+  scope?: string;
+  scopes?: RecoveryScope[];
+  hold_until?: UnixSeconds;
+}
+
 /** Built-in preset names. */
 export type PresetName = "ciam-retail" | "ciam-fintech" | "ciam-health" | "workforce";
 
@@ -471,6 +579,12 @@ export class PolicyEngine {
   evaluateRecovery(request: RecoveryRequest): RecoveryDecision;
   /** Decide one change of email, phone, MFA, password or payout destination. */
   evaluateChange(request: ChangeRequest): ChangeDecision;
+  /** Mint a step-up grant (HS256 JWS, lifetime capped by the policy). */
+  mintStepUpGrant(keys: KeySet, request: StepUpGrantRequest): Minted;
+  /** Mint a recovery ticket carrying `evaluateRecovery`'s grant. */
+  mintRecoveryTicket(keys: KeySet, request: RecoveryTicketRequest): Minted;
+  /** Verify a token; throws `CiamError` with a `token_*` code when it is not acceptable. */
+  verifyToken(keys: KeySet, request: VerifyRequest): TokenClaims;
   /**
    * The pure reducer: the history with `event` added, aged and bounded by this policy.
    * Pass `null` for an account with no history yet. Store the returned bytes as they are.
@@ -493,3 +607,9 @@ export function version(): string;
 export function decodeHistory(bytes: Uint8Array): HistoryJson;
 /** The byte form of a history given in its JSON form. */
 export function encodeHistory(history: HistoryJson): Uint8Array;
+/** `count` (1–20) fresh recovery codes such as `K7QM-3XRD-9PTA-W2HC`; store only their hashes. */
+export function generateRecoveryCodes(count: number): string[];
+/** The storage hash of a recovery code under the host's pepper. */
+export function hashRecoveryCode(code: string, pepper: Uint8Array): string;
+/** Whether a typed recovery code matches a stored hash (constant time). */
+export function verifyRecoveryCode(code: string, storedHash: string, pepper: Uint8Array): boolean;

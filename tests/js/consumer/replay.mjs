@@ -205,6 +205,34 @@ export function errorChecks(ciam) {
     ok: decision.outcome === "step_up" && decision.stepUp.factors[0] === "passkey" && decision.challenge.startsWith("Bearer error="),
     detail: JSON.stringify(decision.stepUp),
   });
+  // Tokens and recovery codes (randomness from the platform's crypto.getRandomValues).
+  const secret = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"; // bytes 0..31, unpadded base64url
+  const keys = new ciam.KeySet({ signing: "k1", keys: [{ kid: "k1", secret }] });
+  const grant = { now: NOW, sub: "alice", aud: "shop", acr: "urn:ciam-policy:aal2", amr: ["pwd", "hwk"], authTime: NOW - 10, action: "payout" };
+  const minted = engine.mintStepUpGrant(keys, grant);
+  const verify = { now: NOW + 5, token: minted.token, purpose: "step_up_grant", audience: "shop", subject: "alice", action: "payout" };
+  const claims = engine.verifyToken(keys, verify);
+  results.push({ name: "step-up grant minted and verified", ok: claims.jti === minted.jti && claims.scope === "payout", detail: JSON.stringify(claims) });
+  const other = engine.mintStepUpGrant(keys, { ...grant, action: "add_payee" });
+  const forged = `${minted.token.split(".").slice(0, 2).join(".")}.${other.token.split(".")[2]}`;
+  expectThrow("forged token", () => engine.verifyToken(keys, { ...verify, token: forged }), (e) => e.code === "token_bad_signature");
+  expectThrow("expired token", () => engine.verifyToken(keys, { ...verify, now: minted.expiresAt }), (e) => e.code === "token_expired");
+  expectThrow("weak key", () => new ciam.KeySet({ signing: "k1", keys: [{ kid: "k1", secret: "AAAA" }] }), (e) => e.code === "weak_key" || e.code === "invalid_format");
+  const recoveryCodes = ciam.generateRecoveryCodes(3);
+  const pepper = new Uint8Array(32).fill(7);
+  const stored = ciam.hashRecoveryCode(recoveryCodes[0], pepper);
+  results.push({
+    name: "recovery codes generated, hashed, verified",
+    ok:
+      new Set(recoveryCodes).size === 3 &&
+      recoveryCodes.every((c) => /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/.test(c)) &&
+      ciam.verifyRecoveryCode(recoveryCodes[0].toLowerCase(), stored, pepper) &&
+      !ciam.verifyRecoveryCode(recoveryCodes[1], stored, pepper),
+    detail: recoveryCodes.join(" "),
+  });
+  expectThrow("too many recovery codes", () => ciam.generateRecoveryCodes(1000), (e) => e.code === "out_of_range");
+  keys.free();
+
   results.push({ name: "presets()", ok: ciam.presets().join() === "ciam-retail,ciam-fintech,ciam-health,workforce", detail: ciam.presets().join() });
   results.push({ name: "version()", ok: /^\d+\.\d+\.\d+/.test(ciam.version()), detail: ciam.version() });
   engine.free();

@@ -9,7 +9,13 @@ import {
   presetJson,
   presets,
   version,
+  KeySet,
+  generateRecoveryCodes,
+  hashRecoveryCode,
+  verifyRecoveryCode,
   type ChangeDecision,
+  type Minted,
+  type TokenClaims,
   type Decision,
   type ErrorCode,
   type EvaluateRequest,
@@ -68,6 +74,19 @@ const change: ChangeDecision = engine.evaluateChange({
 });
 const bytes: Uint8Array = encodeHistory(decodeHistory(history));
 
+const keys = new KeySet({ signing: "2026-11", keys: [{ kid: "2026-11", secret: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8" }] });
+const kid: string = keys.signingKid;
+const minted: Minted = engine.mintStepUpGrant(keys, {
+  now: 1800000100, sub: "alice", aud: "shop", acr: "urn:ciam-policy:aal2", amr: ["pwd", "hwk"], authTime: 1800000090, action: "payout",
+});
+const claims: TokenClaims = engine.verifyToken(keys, { now: 1800000110, token: minted.token, purpose: "step_up_grant", audience: "shop", history });
+if (recovery.grant) engine.mintRecoveryTicket(keys, { now: 1800000200, sub: "alice", aud: "shop", grant: recovery.grant });
+const recoveryCodes: string[] = generateRecoveryCodes(10);
+const pepper = new Uint8Array(32);
+const ok: boolean = verifyRecoveryCode(recoveryCodes[0] ?? "", hashRecoveryCode(recoveryCodes[0] ?? "", pepper), pepper);
+// @ts-expect-error: purposes are a closed union
+engine.verifyToken(keys, { now: 1, token: "x", purpose: "anything", audience: "shop" });
+
 try {
   engine.evaluate({ now: 1800000000, action: "teleport" });
 } catch (err) {
@@ -92,4 +111,4 @@ const notAString: string = decision.risk;
 
 fromText.free();
 custom[Symbol.dispose]();
-void names, v, name, outcome, codes, firstFactor, challenge, level, holdUntil, change, bytes, wrong, notAString;
+void kid, claims, ok, names, v, name, outcome, codes, firstFactor, challenge, level, holdUntil, change, bytes, wrong, notAString;
