@@ -7,17 +7,18 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { artifacts, bin, bundle, consumer, freePort, waitForHttp } from "./support.mjs";
+import { artifacts, bin, bundle, consumer, freePort, root, waitForHttp } from "./support.mjs";
 
-const dir = path.join(artifacts, "workerd");
-let child;
 let base;
 let coldStartMs;
-let stderr = "";
+let readmeBase;
+const children = [];
 
-before(async () => {
+/** Bundle `entry` like wrangler does and serve it with workerd on a free 127.0.0.1 port. */
+async function serve(name, entry) {
+  const dir = path.join(artifacts, name);
   fs.rmSync(dir, { recursive: true, force: true });
-  const { wasmFiles } = await bundle({ entry: path.join(consumer, "worker.js"), outDir: dir, conditions: ["workerd", "worker", "browser"] });
+  const { wasmFiles } = await bundle({ entry, outDir: dir, conditions: ["workerd", "worker", "browser"] });
   assert.deepEqual(wasmFiles, ["ciam_policy_bg.wasm"]);
   const port = await freePort();
   fs.writeFileSync(
@@ -35,25 +36,54 @@ const worker :Workerd.Worker = (
     (name = "ciam_policy_bg.wasm", wasm = embed "ciam_policy_bg.wasm"),
   ],
   compatibilityDate = "2025-09-01",
-  durableObjectNamespaces = [ (className = "Account", uniqueKey = "ciam-policy-test-accounts") ],
+  durableObjectNamespaces = [ (className = "Account", uniqueKey = "ciam-policy-test-${name}") ],
   durableObjectStorage = (inMemory = void),
   bindings = [ (name = "ACCOUNTS", durableObjectNamespace = "Account") ],
 );
 `,
   );
-  base = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${port}`;
   const start = performance.now();
-  child = spawn(bin("workerd"), ["serve", path.join(dir, "config.capnp"), "--verbose"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  const child = spawn(bin("workerd"), ["serve", path.join(dir, "config.capnp"), "--verbose"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  children.push(child);
   child.stderr.on("data", (d) => (stderr += d));
+  return { url, start, child, stderr: () => stderr };
+}
+
+before(async () => {
+  const main = await serve("workerd", path.join(consumer, "worker.js"));
   // The first decision answered: process start, isolate start, module import, engine, evaluate.
-  await waitForHttp(`${base}/errors`, 30_000, child).catch((e) => {
-    throw new Error(`${e.message}\n${stderr}`);
+  await waitForHttp(`${main.url}/errors`, 30_000, main.child).catch((e) => {
+    throw new Error(`${e.message}\n${main.stderr()}`);
   });
-  coldStartMs = performance.now() - start;
+  coldStartMs = performance.now() - main.start;
+  base = main.url;
+
+  // The README's Worker example, verbatim.
+  const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+  const at = readme.indexOf("**Cloudflare Worker**");
+  const block = at < 0 ? null : readme.slice(at).match(/```js\n([\s\S]*?)```/);
+  assert.ok(block, "the README has no Cloudflare Worker example");
+  fs.writeFileSync(path.join(consumer, "readme-worker.js"), block[1]);
+  const example = await serve("workerd-readme", path.join(consumer, "readme-worker.js"));
+  const probe = { account: "probe", attempt: { now: 1800000000, action: "view_orders" } };
+  const start = performance.now();
+  while (performance.now() - start < 30_000) {
+    if (example.child.exitCode !== null) throw new Error(`workerd exited\n${example.stderr()}`);
+    try {
+      const res = await fetch(example.url, { method: "POST", body: JSON.stringify(probe) });
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  readmeBase = example.url;
 });
 
 after(() => {
-  if (child && child.exitCode === null) child.kill("SIGTERM");
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
 });
 
 test("workerd: every case matches the native run", async () => {
@@ -84,6 +114,22 @@ test("workerd: history in a Durable Object throttles the attacker's device, not 
   const bad = await fetch(`${base}/login?account=alice`, { method: "POST", body: JSON.stringify({ attempt: { now: t, action: "teleport" } }) });
   assert.equal(bad.status, 400);
   assert.equal((await bad.json()).error.code, "unknown_action");
+});
+
+test("workerd: the README's Worker example keeps history in a Durable Object", async () => {
+  const post = async (body) => fetch(readmeBase, { method: "POST", body: JSON.stringify(body) });
+  const attempt = (device, now) => ({ now, action: "login", device: { id: device }, session: { aal: 1, amr: ["pwd"], authTime: now } });
+  const t = 1800000000;
+  const first = await (await post({ account: "bob", attempt: attempt("laptop", t), result: "sign_in_success" })).json();
+  assert.notEqual(first.outcome, "throttle");
+  let last;
+  for (let i = 1; i <= 8; i++) last = await (await post({ account: "bob", attempt: attempt("attacker", t + i), result: "sign_in_failure" })).json();
+  assert.equal(last.outcome, "throttle", JSON.stringify(last));
+  const customer = await (await post({ account: "bob", attempt: attempt("laptop", t + 10), result: "sign_in_success" })).json();
+  assert.notEqual(customer.outcome, "throttle", JSON.stringify(customer));
+  const bad = await post({ account: "bob", attempt: { now: t, action: "teleport" } });
+  assert.equal(bad.status, 400);
+  assert.equal((await bad.json()).code, "unknown_action");
 });
 
 test("workerd: cold start, process start to first decision", () => {
