@@ -6,7 +6,9 @@
 // hits them alike. Writes the figures to target/bench/results.json too.
 //
 // Usage: npm run bench [-- --smoke]   (--smoke: few iterations, for CI; figures meaningless)
-//        node bench/run.mjs [--smoke] [--pkg DIR] [--only evaluate,cedar,...]
+//        node bench/run.mjs [--smoke] [--pkg DIR] [--only evaluate,cold,size,memory] [--before DIR]
+//        --before DIR: also time the evaluate cases of another build (e.g. a copy of pkg/ from
+//        before a change), interleaved with this one's, for a before/after in one run.
 // Timing assertions live nowhere: the suite only fails when something does not work.
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -27,6 +29,7 @@ const option = (name, fallback) => {
 };
 const pkgDir = path.resolve(option("--pkg", path.join(root, "pkg")));
 const only = option("--only", "");
+const beforeDir = option("--before", null);
 const wanted = (section) => !only || only.split(",").includes(section);
 
 // Rounds per case and the time one round of one case should take.
@@ -131,6 +134,14 @@ if (wanted("evaluate")) {
   const recordEvent = fixtures.recordEvent;
   cases["record: full history + 1 event"] = () => engine.record(fullHistory, recordEvent);
   Object.assign(cases, tokenCases());
+  if (beforeDir) {
+    const old = await import(pathToFileURL(path.join(path.resolve(beforeDir), "node.mjs")).href);
+    const oldEngine = old.PolicyEngine.fromPreset(fixtures.preset);
+    check("before: payout", oldEngine.evaluate(requests.payout).outcome, "allow");
+    cases["before: evaluate: login, empty history"] = () => oldEngine.evaluate(requests.login);
+    cases["before: evaluate: payout, full history"] = () => oldEngine.evaluate(requests.payout);
+    cases["before: evaluate: step-up"] = () => oldEngine.evaluate(requests.stepUp);
+  }
   Object.assign(results.timings, measure(cases));
 
   const t = (name) => results.timings[name].median;
@@ -138,6 +149,11 @@ if (wanted("evaluate")) {
   results.ratios["step-up: ours / cedar-wasm (preparsed)"] = step / t("cedar-wasm: step-up, preparsed policy set");
   results.ratios["step-up: ours / cedar-wasm (text per call)"] = step / t("cedar-wasm: step-up, policy text per call");
   results.ratios["step-up: ours / floor"] = step / t("floor: step-up rule in plain JS");
+  if (beforeDir) {
+    for (const c of ["login, empty history", "payout, full history", "step-up"]) {
+      results.ratios[`${c}: after / before`] = t(`evaluate: ${c}`) / t(`before: evaluate: ${c}`);
+    }
+  }
 }
 
 /** Token mint and verify, when the package has them (they are being added). */
