@@ -288,10 +288,11 @@ pub fn verify(policy: &Policy, keys: &KeySet, request: &VerifyRequest) -> Result
 
 /// A JSON object (never an array, which serde would read positionally) as `T`.
 fn object<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
-    match serde_json::from_slice::<serde_json::Value>(bytes).ok()? {
-        value @ serde_json::Value::Object(_) => serde_json::from_value(value).ok(),
-        _ => None,
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace())?;
+    if *first != b'{' {
+        return None;
     }
+    serde_json::from_slice(bytes).ok()
 }
 
 fn check_claims(policy: &Policy, request: &VerifyRequest, claims: &Claims) -> Result<()> {
