@@ -32,3 +32,7 @@ node tests/js/prepare.mjs
 
 step "js: the installed package in Node (ESM, CJS), tsc, Chromium, workerd, Deno, edge-runtime"
 node --test --test-concurrency=1 tests/js/*.test.mjs
+
+# Timing is never asserted; the smoke run only keeps the suite working (see README, Performance).
+step "bench: npm run bench -- --smoke (every benchmark once, few iterations)"
+npm run bench --silent -- --smoke
