@@ -27,7 +27,7 @@ const option = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
 };
-const pkgDir = path.resolve(option("--pkg", path.join(root, "pkg")));
+const sourcePkg = path.resolve(option("--pkg", path.join(root, "pkg")));
 const only = option("--only", "");
 const beforeDir = option("--before", null);
 const wanted = (section) => !only || only.split(",").includes(section);
@@ -38,10 +38,14 @@ const ROUND_MS = smoke ? 2 : 40;
 const COLD_RUNS = smoke ? 1 : 11;
 const MEMORY_EVALUATIONS = smoke ? 3000 : 1_000_000;
 
-if (!fs.existsSync(path.join(pkgDir, "node.mjs"))) {
-  console.log(`[bench] ${path.relative(root, pkgDir)}/ is missing: building it (npm run build)`);
+if (!fs.existsSync(path.join(sourcePkg, "node.mjs"))) {
+  console.log(`[bench] ${path.relative(root, sourcePkg)}/ is missing: building it (npm run build)`);
   execFileSync(process.execPath, [path.join(root, "scripts", "build.mjs")], { cwd: root, stdio: "inherit" });
 }
+// Every part of the run uses one private copy, so a rebuild of pkg/ meanwhile cannot mix builds.
+const pkgDir = path.join(root, "target", "bench", "pkg");
+fs.rmSync(pkgDir, { recursive: true, force: true });
+fs.cpSync(sourcePkg, pkgDir, { recursive: true });
 
 const fixtures = JSON.parse(fs.readFileSync(path.join(here, "fixtures.json"), "utf8"));
 const cedarPolicies = fs.readFileSync(path.join(here, "step-up.cedar"), "utf8");
