@@ -34,9 +34,14 @@ pub fn left(allowed: u32, times: &[i64]) -> u32 {
 
 /// Seconds until the window frees an attempt, when `times` spend the whole budget.
 pub fn exhausted_wait(budget: &Budget, times: &[i64], now: i64) -> Option<u64> {
-    let allowed = usize::try_from(budget.attempts).unwrap_or(usize::MAX);
+    exhausted_after(budget.attempts, budget.window, times, now)
+}
+
+/// [`exhausted_wait`] for `attempts` per `window`.
+pub fn exhausted_after(attempts: u32, window: u64, times: &[i64], now: i64) -> Option<u64> {
+    let allowed = usize::try_from(attempts).unwrap_or(usize::MAX);
     let excess = times.len().checked_sub(allowed)?;
-    let frees_at = times.get(excess)?.saturating_add(secs(budget.window));
+    let frees_at = times.get(excess)?.saturating_add(secs(window));
     u64::try_from(frees_at.saturating_sub(now)).ok().filter(|w| *w > 0)
 }
 

@@ -129,8 +129,7 @@ pub fn evaluate_recovery(policy: &Policy, request: &RecoveryRequest) -> Result<R
                 }
                 let times = budget::attempts(request.history.as_ref(), now, rule.window, Some(channel.as_str()), true);
                 left = left.min(budget::left(rule.attempts, &times));
-                let channel_budget = crate::policy::recovery::Budget { attempts: rule.attempts, window: rule.window };
-                if let Some(wait) = budget::exhausted_wait(&channel_budget, &times, now) {
+                if let Some(wait) = budget::exhausted_after(rule.attempts, rule.window, &times, now) {
                     d.wait(
                         Outcome::Throttle,
                         wait,
