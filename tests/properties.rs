@@ -674,6 +674,13 @@ fn check_bound(history: &History) -> Result<(), TestCaseError> {
             <= MAX_SECURITY_EVENTS
     );
     prop_assert!(history.events.windows(2).all(|w| w[0].at <= w[1].at), "events out of order");
+    // One success per device (the latest): a replay of old successes from one device must not
+    // take the places of other devices' successes.
+    let mut devices: Vec<&str> = history.events.iter().filter(|e| e.kind.is_success()).filter_map(|e| e.device_id.as_deref()).collect();
+    let total = devices.len();
+    devices.sort_unstable();
+    devices.dedup();
+    prop_assert_eq!(devices.len(), total, "more than one success for a device");
     history.validate("/history").map_err(|e| TestCaseError::fail(format!("recorded history does not validate: {e}")))?;
     let bytes = encode(history);
     prop_assert!(bytes.len() <= MAX_ENCODED_BYTES, "{} encoded bytes", bytes.len());

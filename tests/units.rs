@@ -221,3 +221,28 @@ fn decode_rejects_damage_with_coded_errors() {
     assert_eq!(encode(&History::new()), b"CH\x01\x00\x00");
     assert_eq!(decode(b"CH\x01\x00\x00").unwrap(), History::new());
 }
+
+#[test]
+fn a_late_old_success_does_not_add_a_second_entry_for_its_device() {
+    // Regression: successes are kept one per device (the latest). An older success arriving
+    // late used to be inserted as a second entry, so a replay of one device's old successes
+    // could evict the other known devices.
+    let policy = retail();
+    let success = |device: &str, at: i64| {
+        let mut e = ev(EventType::SignInSuccess, at);
+        e.device_id = Some(device.into());
+        e
+    };
+    let mut history = History::new();
+    for d in 0..15 {
+        history = record(&policy, &history, &success(&format!("device-{d}"), NOW - 10_000 + d)).unwrap();
+    }
+    history = record(&policy, &history, &success("phone", NOW)).unwrap();
+    for i in 0..20 {
+        history = record(&policy, &history, &success("phone", NOW - 5_000 + i)).unwrap();
+    }
+    let phone: Vec<i64> = history.events.iter().filter(|e| e.device_id.as_deref() == Some("phone")).map(|e| e.at).collect();
+    assert_eq!(phone, [NOW], "only the latest success of the phone is kept");
+    assert_eq!(history.events.iter().filter(|e| e.kind.is_success()).count(), 16, "no other device was pushed out");
+    assert_eq!(history.last_success_at, Some(NOW));
+}

@@ -293,7 +293,12 @@ pub fn record(policy: &Policy, history: &History, event: &Event) -> Result<Histo
     if event.kind.is_success() {
         next.last_success_at = Some(next.last_success_at.map_or(event.at, |t| t.max(event.at)));
         if let Some(device) = &event.device_id {
-            // One success per device: only the latest matters for known-ness and travel.
+            // One success per device: only the latest matters for known-ness and travel, so a
+            // late, older success of a device already seen later adds nothing (and must not take
+            // another device's place).
+            if next.events.iter().any(|e| e.kind.is_success() && e.device_id.as_ref() == Some(device) && e.at > event.at) {
+                return Ok(next);
+            }
             let superseded = |e: &Event| e.kind.is_success() && e.device_id.as_ref() == Some(device) && e.at <= event.at;
             next.events.retain(|e| !superseded(e));
         }
