@@ -469,7 +469,8 @@ pub struct Backoff {
     pub window: u64,
 }
 
-/// Hard lock after repeated failures, lifted only by an `unlock` event.
+/// Hard lock after repeated failures: no sign-in, even with the right credentials, until an
+/// `unlock` event (an administrator) or until the failures age out of `window`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Lockout {
