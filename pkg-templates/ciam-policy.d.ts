@@ -340,8 +340,8 @@ export interface PolicyDocument {
   };
   throttle: { accountDevice: Backoff; sourceIp: Backoff; lockout?: { afterFailures: number; window: number } };
   devices: { knownFor: number };
-  /** Recovery channels, budgets, grant and hold (schema evolving; see the presets). */
-  recovery?: { [key: string]: unknown };
+  /** Recovery channels, budgets, grant and hold; absent: support-assisted recovery only. */
+  recovery?: RecoveryPolicy;
 }
 
 /** A recovery channel (or, for `evaluateChange`, a verification method). */
@@ -443,6 +443,8 @@ export interface RecoveryDecision {
   offered: RecoveryChannel[];
   /** Attempts left in the current window after this one. */
   remaining: number;
+  /** When a code or link sent now on `channel` must stop working (now + the channel's `codeLifetime`). */
+  codeExpiresAt?: UnixSeconds;
   retryAfter?: number;
   reasons: RecoveryReason[];
   grant?: RecoveryGrant;
@@ -562,6 +564,36 @@ export interface TokenClaims {
   scope?: string;
   scopes?: RecoveryScope[];
   hold_until?: UnixSeconds;
+}
+
+/** The policy's `recovery` section. Durations in seconds. */
+export interface RecoveryPolicy {
+  selfService: boolean;
+  channels: Partial<Record<RecoveryChannel, RecoveryChannelPolicy>>;
+  /** Attempts per source IP across accounts. */
+  sourceIp: { attempts: number; window: number };
+  /** What a completed recovery grants. */
+  grant: { scopes: RecoveryScope[]; lifetime: number };
+  /** What stays held after a recovery, and for how long. */
+  hold: { duration: number; actions: string[]; amountOver?: Record<string, number>; changes: ChangeKind[] };
+  identifierChangeWindow: number;
+  changeStepUpMaxAge: number;
+  stepUpGrantLifetime: number;
+}
+
+/** One recovery channel of a policy. */
+export interface RecoveryChannelPolicy {
+  /** What the channel proves: 1 for a code, 2 for a passkey or identity proofing. */
+  strength: number;
+  friction: number;
+  /** Seconds a sent code lives (NIST caps: SMS/voice 600, email 86400). */
+  codeLifetime?: number;
+  attempts: number;
+  window: number;
+  cooldown: number;
+  backoff: number;
+  maxCooldown: number;
+  managedDeviceRequired?: boolean;
 }
 
 /** Built-in preset names. */

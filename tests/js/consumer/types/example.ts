@@ -33,6 +33,7 @@ const document: PolicyDocument = JSON.parse(presetJson("ciam-fintech")) as Polic
 const custom = new PolicyEngine(document);
 const fromText = new PolicyEngine(presetJson("ciam-health"));
 const name: string = custom.policy().name;
+const smsCodeLifetime: number | undefined = custom.policy().recovery?.channels.sms?.codeLifetime;
 
 const event: HistoryEvent = { type: "sign_in_success", at: 1800000000, deviceId: "laptop-1", country: "DE", lat: 52.52, lon: 13.405 };
 let history: Uint8Array = engine.record(null, event);
@@ -111,4 +112,4 @@ const notAString: string = decision.risk;
 
 fromText.free();
 custom[Symbol.dispose]();
-void kid, claims, ok, names, v, name, outcome, codes, firstFactor, challenge, level, holdUntil, change, bytes, wrong, notAString;
+void smsCodeLifetime, kid, claims, ok, names, v, name, outcome, codes, firstFactor, challenge, level, holdUntil, change, bytes, wrong, notAString;
