@@ -46,7 +46,7 @@ pub struct Facts {
     pub failures_elsewhere: u32,
     /// Failures since the last unlock or success within the lockout window (workforce).
     pub lockout_failures: u32,
-    /// Failures from the source IP across accounts.
+    /// Failures from the source IP across accounts within the window (successes do not reset it).
     pub ip_failures: Failures,
     /// Seconds since the last completed recovery.
     pub since_recovery: Option<u64>,
@@ -101,9 +101,10 @@ impl Facts {
         });
 
         let ip_window = now.saturating_sub(secs(policy.throttle.source_ip.window));
-        let ip_reset = source.events.iter().filter(|e| e.at <= now && e.kind.is_success()).map(|e| e.at).max();
-        let ip_failures =
-            count_failures(source.events.iter().filter(|e| e.at <= now && e.at >= ip_window && ip_reset.is_none_or(|r| e.at > r)));
+        // No reset on success here: an attacker who owns one account could otherwise sign in
+        // to it every few failures and never be throttled. Customers behind the same address
+        // are spared by the evaluator instead (a known device is not held by the address rule).
+        let ip_failures = count_failures(source.events.iter().filter(|e| e.at <= now && e.at >= ip_window));
 
         let latest = |pred: &dyn Fn(&Event) -> bool| past.iter().copied().filter(|e| pred(e)).map(|e| elapsed(now, e.at)).min();
         let since_recovery = latest(&|e| e.kind == EventType::RecoverySuccess);

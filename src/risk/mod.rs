@@ -63,7 +63,9 @@ pub fn evaluate(policy: &Policy, request: &EvaluateRequest) -> Result<Decision> 
             );
         }
     }
-    if action.kind != ActionKind::Session {
+    // The address rule is for stuffing from unknown devices; a customer's known device behind
+    // the same address (a shared NAT, an office) keeps working.
+    if action.kind != ActionKind::Session && !facts.device_known {
         if let Some(wait) = backoff_wait(&policy.throttle.source_ip, facts.ip_failures, request.now) {
             d.throttle(wait);
             d.note(
