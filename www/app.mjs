@@ -498,7 +498,14 @@ function applyEditor(side) {
   if (!engine) return;
   const old = state.engines.get(EDITED);
   // The editor keeps validating with fresh engines; the played one is its own instance.
-  const played = new ciam.PolicyEngine($("#editor-text").value);
+  let played;
+  try {
+    played = new ciam.PolicyEngine($("#editor-text").value);
+  } catch {
+    // Edited since the last validation (within the debounce): show what is wrong now.
+    validateEditor();
+    return;
+  }
   state.engines.set(EDITED, { label: `edited ${state.editor.name}`, engine: played });
   state.played.delete(EDITED);
   if (old) old.engine.free();
