@@ -496,7 +496,6 @@ export class KeySet {
   /** The kid of the signing key. */
   readonly signingKid: string;
   free(): void;
-  [Symbol.dispose](): void;
 }
 
 /** What a token is for; a token is only accepted for its own purpose. */
@@ -624,9 +623,11 @@ export class PolicyEngine {
   record(history: HistoryInput | null | undefined, event: HistoryEvent): Uint8Array;
   /** The policy document this engine decides with. */
   policy(): PolicyDocument;
-  /** Release the engine's memory now instead of waiting for garbage collection. */
+  /**
+   * Release the engine's memory now instead of waiting for garbage collection. (Where the
+   * runtime has `Symbol.dispose`, the classes also support `using`.)
+   */
   free(): void;
-  [Symbol.dispose](): void;
 }
 
 /** Names of the built-in presets, customer presets first. */

@@ -111,5 +111,5 @@ engine.evaluate({ now: "1800000000", action: "login" });
 const notAString: string = decision.risk;
 
 fromText.free();
-custom[Symbol.dispose]();
+custom.free();
 void smsCodeLifetime, kid, claims, ok, names, v, name, outcome, codes, firstFactor, challenge, level, holdUntil, change, bytes, wrong, notAString;
