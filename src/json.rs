@@ -21,8 +21,11 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
     if text.len() > MAX_JSON_BYTES {
         return Err(Error::new(ErrorCode::TooLong, "", format!("the JSON text is {} bytes; the limit is {MAX_JSON_BYTES}", text.len())));
     }
+    // Plain serde_json (no path tracking: one instantiation of the serde code, several times
+    // faster, and what keeps the wasm small); on failure, the path is recovered from the
+    // error's position in the text (see `path_at`).
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(convert)?;
+    let value = T::deserialize(&mut de).map_err(|e| convert_at(e, text))?;
     de.end().map_err(|e| Error::new(ErrorCode::InvalidJson, "", format!("trailing characters after the JSON value ({e})")))?;
     Ok(value)
 }
@@ -30,6 +33,105 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
 /// Convert an already-parsed JSON value into `T` with the same error mapping.
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
     serde_path_to_error::deserialize(value).map_err(convert)
+}
+
+/// A serde_json failure while reading `text`, with the JSON pointer of where it happened.
+fn convert_at(inner: serde_json::Error, text: &str) -> Error {
+    let offset = text.split_inclusive('\n').take(inner.line().saturating_sub(1)).map(str::len).sum::<usize>() + inner.column();
+    let mut path = path_at(text, offset);
+    let message = inner.to_string();
+    // An enum read from an object fails on the object's first key, which is not a place of its own.
+    if message.starts_with("unknown variant") {
+        if let Some(name) = quoted_name(&message) {
+            if path.rsplit('/').next() == Some(pointer_segment(name).as_str()) {
+                let cut = path.rfind('/').unwrap_or(0);
+                path.truncate(cut);
+            }
+        }
+    }
+    coded(path, inner)
+}
+
+/// The JSON pointer of the value being read at byte `offset` of `text`: the containers open
+/// there, each with its current key or index. serde_json reports a failure after the scalar
+/// or key it read, or at the `{`/`[` of a container of the wrong type.
+fn path_at(text: &str, offset: usize) -> String {
+    enum Frame {
+        Object { key: Option<String>, want_key: bool },
+        Array { index: usize, started: bool },
+    }
+    fn value_started(stack: &mut [Frame]) {
+        if let Some(Frame::Array { started, .. }) = stack.last_mut() {
+            *started = true;
+        }
+    }
+    let bytes = text.as_bytes();
+    let end = offset.min(bytes.len());
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < end {
+        match bytes.get(i).copied().unwrap_or(b' ') {
+            b'{' => {
+                value_started(&mut stack);
+                stack.push(Frame::Object { key: None, want_key: true });
+            }
+            b'[' => {
+                value_started(&mut stack);
+                stack.push(Frame::Array { index: 0, started: false });
+            }
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Object { key, want_key }) => {
+                    *key = None;
+                    *want_key = true;
+                }
+                Some(Frame::Array { index, .. }) => *index += 1,
+                None => {}
+            },
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                while let Some(&b) = bytes.get(j) {
+                    if b == b'"' {
+                        break;
+                    }
+                    j += if b == b'\\' { 2 } else { 1 };
+                }
+                let raw = text.get(start..j.min(bytes.len())).unwrap_or("");
+                match stack.last_mut() {
+                    Some(Frame::Object { key, want_key }) if *want_key => {
+                        *key = Some(serde_json::from_str(&format!("\"{raw}\"")).unwrap_or_else(|_| raw.to_string()));
+                        *want_key = false;
+                    }
+                    _ => value_started(&mut stack),
+                }
+                i = j;
+            }
+            b' ' | b'\n' | b'\t' | b'\r' | b':' => {}
+            _ => value_started(&mut stack),
+        }
+        i += 1;
+    }
+    if matches!(bytes.get(end), Some(b'{' | b'[')) {
+        value_started(&mut stack);
+    }
+    let mut path = String::new();
+    for frame in &stack {
+        match frame {
+            Frame::Object { key: Some(key), .. } => {
+                path.push('/');
+                path.push_str(&pointer_segment(key));
+            }
+            Frame::Array { index, started: true } => {
+                path.push('/');
+                path.push_str(&index.to_string());
+            }
+            _ => {}
+        }
+    }
+    path
 }
 
 fn convert(err: serde_path_to_error::Error<serde_json::Error>) -> Error {
@@ -47,7 +149,11 @@ fn convert(err: serde_path_to_error::Error<serde_json::Error>) -> Error {
             serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {}
         }
     }
-    let inner = err.into_inner();
+    coded(path, err.into_inner())
+}
+
+/// The coded error for a serde_json failure at `path`.
+fn coded(mut path: String, inner: serde_json::Error) -> Error {
     let text = inner.to_string();
     // serde_json appends " at line L column C"; keep the message about the value itself.
     let message = match text.find(" at line ") {
