@@ -200,7 +200,7 @@ pub(crate) fn quantize_degrees(degrees: f64) -> f64 {
 }
 
 /// The recent past of one account or one source. Events are sorted by time, oldest first.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct History {
     /// Format version; [`HISTORY_VERSION`] when written by this build.
@@ -216,6 +216,13 @@ pub struct History {
 
 fn current_version() -> u32 {
     HISTORY_VERSION
+}
+
+impl Default for History {
+    /// An empty history of the current version (a derived default would say version 0).
+    fn default() -> Self {
+        History::new()
+    }
 }
 
 impl History {
