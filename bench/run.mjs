@@ -138,6 +138,10 @@ if (wanted("evaluate")) {
   const recordEvent = fixtures.recordEvent;
   cases["record: full history + 1 event"] = () => engine.record(fullHistory, recordEvent);
   Object.assign(cases, tokenCases());
+  // Where the time goes: the JavaScript half of the JSON-text crossing, alone.
+  const loginText = JSON.stringify(engine.evaluate(requests.login));
+  cases["share: JSON.stringify(login request)"] = () => JSON.stringify(requests.login);
+  cases["share: JSON.parse(login decision text)"] = () => JSON.parse(loginText);
   if (beforeDir) {
     const old = await import(pathToFileURL(path.join(path.resolve(beforeDir), "node.mjs")).href);
     const oldEngine = old.PolicyEngine.fromPreset(fixtures.preset);
