@@ -252,3 +252,59 @@ where
         deserializer.deserialize_map(UniqueVisitor(PhantomData))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    // PANIC SAFETY: tests.
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    use super::*;
+    use crate::{EvaluateRequest, Policy};
+
+    fn path_of<T: DeserializeOwned + std::fmt::Debug>(text: &str) -> (ErrorCode, String) {
+        let error = from_str::<T>(text).unwrap_err();
+        (error.code(), error.path().to_string())
+    }
+
+    #[test]
+    fn paths_come_from_the_error_position() {
+        let cases = [
+            (r#"{"now": 1, "action": "login", "device": {"botScore": "low"}}"#, ErrorCode::InvalidType, "/device/botScore"),
+            (
+                r#"{"now": 1, "action": "login", "session": {"aal": 1, "amr": ["pwd", 7], "authTime": 1}}"#,
+                ErrorCode::InvalidType,
+                "/session/amr/1",
+            ),
+            (
+                r#"{"now": 1, "action": "login", "session": {"aal": 1, "amr": [[]], "authTime": 1}}"#,
+                ErrorCode::InvalidType,
+                "/session/amr/0",
+            ),
+            (
+                r#"{"now": 1, "action": "login", "account": {"factors": ["passkey", {"x": 1}]}}"#,
+                ErrorCode::UnknownVariant,
+                "/account/factors/1",
+            ),
+            (r#"{"now": 1, "action": "login", "network": {"a/b~c": 1}}"#, ErrorCode::UnknownField, "/network/a~1b~0c"),
+            (
+                r#"{"now": 1, "action": "login", "network": {"ip": "1.2.3.4", "anonymizer": "vpnx"}}"#,
+                ErrorCode::UnknownVariant,
+                "/network/anonymizer",
+            ),
+            (r#"{"now": 1, "action": "login", "session": {"aal": 1}}"#, ErrorCode::MissingField, "/session/authTime"),
+            (r#"{"action": "login"}"#, ErrorCode::MissingField, "/now"),
+            ("{\n  \"now\": 1,\n  \"action\": \"login\",\n  \"device\": {\n    \"id\": 5\n  }\n}", ErrorCode::InvalidType, "/device/id"),
+            (r#"{"now": 1, "action": "login", "device": {"id": "a\"}b", "botScore": true}}"#, ErrorCode::InvalidType, "/device/botScore"),
+        ];
+        for (text, code, path) in cases {
+            assert_eq!(path_of::<EvaluateRequest>(text), (code, path.to_string()), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_map_keyed_by_an_enum_keeps_its_key_in_the_path() {
+        let mut policy: serde_json::Value = serde_json::from_str(crate::presets::json("ciam-retail").unwrap()).unwrap();
+        policy["factors"]["totp"]["friction"] = serde_json::json!("low");
+        let (code, path) = path_of::<Policy>(&serde_json::to_string_pretty(&policy).unwrap());
+        assert_eq!((code, path.as_str()), (ErrorCode::InvalidType, "/factors/totp/friction"));
+    }
+}
