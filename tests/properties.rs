@@ -624,23 +624,17 @@ fn any_event() -> impl Strategy<Value = Event> {
     let ips = vec![None, Some("203.0.113.7".to_string()), Some("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255".to_string())];
     let channels = vec![None, Some("email".to_string()), Some(long("c", 32))];
     (
-        0..EVENT_TYPES.len(),
+        0..EventType::ALL.len(),
         prop_oneof![NOW - 3 * 365 * DAY..NOW + DAY, NOW - 4000..NOW, Just(NOW)],
         prop::sample::select(devices),
         prop::sample::select(ips),
         prop::option::of(prop::sample::select(vec!["DE", "PT", "T1"])),
         prop::option::of((-90.0..=90.0f64, -180.0..=180.0f64)),
         prop::sample::select(channels),
-        prop::option::of(prop::sample::select(vec![
-            ChangeKind::Email,
-            ChangeKind::Phone,
-            ChangeKind::Mfa,
-            ChangeKind::Password,
-            ChangeKind::PayoutDestination,
-        ])),
+        prop::option::of(prop::sample::select(ChangeKind::ALL.to_vec())),
     )
         .prop_map(|(kind, at, device, ip, country, coords, channel, change)| Event {
-            kind: EVENT_TYPES[kind],
+            kind: EventType::ALL[kind],
             at,
             device_id: device,
             ip,
@@ -652,17 +646,6 @@ fn any_event() -> impl Strategy<Value = Event> {
         })
 }
 
-const EVENT_TYPES: [EventType; 9] = [
-    EventType::SignInSuccess,
-    EventType::SignInFailure,
-    EventType::StepUpSuccess,
-    EventType::StepUpFailure,
-    EventType::RecoveryAttempt,
-    EventType::RecoverySuccess,
-    EventType::CredentialChange,
-    EventType::SignOutEverywhere,
-    EventType::Unlock,
-];
 
 fn check_bound(history: &History) -> Result<(), TestCaseError> {
     let count = |pred: fn(EventType) -> bool| history.events.iter().filter(|e| pred(e.kind)).count();

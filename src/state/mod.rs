@@ -86,7 +86,8 @@ impl EventType {
         self.class() == Class::Failure
     }
 
-    pub(crate) const ALL: [EventType; 9] = [
+    /// Every event type, in declaration order (also the byte encoding's type codes).
+    pub const ALL: [EventType; 9] = [
         EventType::SignInSuccess,
         EventType::SignInFailure,
         EventType::StepUpSuccess,
@@ -116,7 +117,8 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
-    pub(crate) const ALL: [ChangeKind; 5] =
+    /// Every change kind, in declaration order (also the byte encoding's change codes).
+    pub const ALL: [ChangeKind; 5] =
         [ChangeKind::Email, ChangeKind::Phone, ChangeKind::Mfa, ChangeKind::Password, ChangeKind::PayoutDestination];
 }
 
