@@ -171,7 +171,12 @@ impl EvaluateRequest {
                 p.push(Problem::new(ErrorCode::TooLong, "/session/amr", "at most 16 amr values"));
             }
             for (i, amr) in session.amr.iter().enumerate() {
-                check_short_id(&mut p, &format!("/session/amr/{i}"), amr, 16);
+                // The path is formatted only when the value is wrong (most requests carry amr).
+                let found = p.len();
+                check_short_id(&mut p, "", amr, 16);
+                for problem in p.iter_mut().skip(found) {
+                    problem.path = format!("/session/amr/{i}");
+                }
             }
         }
         if let Some(account) = &self.account {

@@ -63,20 +63,24 @@ impl Facts {
         let history = request.history.as_ref().unwrap_or(&empty);
         let source = request.source_history.as_ref().unwrap_or(&empty);
         let now = request.now;
-        let past: Vec<&Event> = history.events.iter().filter(|e| e.at <= now).collect();
+        // Iterators, not collected Vecs: the rules below each walk the past once, and a request
+        // with a full history would otherwise allocate three vectors of up to 80 events.
+        let past = || history.events.iter().filter(move |e| e.at <= now);
         let device_id = request.device.as_ref().and_then(|d| d.id.as_deref());
         let ip = request.network.as_ref().and_then(|n| n.ip.as_deref());
 
         let known_since = now.saturating_sub(secs(policy.devices.known_for));
-        let recent_successes: Vec<&Event> = past.iter().copied().filter(|e| e.kind.is_success() && e.at >= known_since).collect();
-        let derived_known = device_id.is_some_and(|id| recent_successes.iter().any(|e| e.device_id.as_deref() == Some(id)));
+        let recent_successes = || past().filter(move |e| e.kind.is_success() && e.at >= known_since);
+        let derived_known = device_id.is_some_and(|id| recent_successes().any(|e| e.device_id.as_deref() == Some(id)));
         let device_known = request.device.as_ref().and_then(|d| d.known).unwrap_or(derived_known);
 
-        let last_success = past.iter().copied().rfind(|e| e.kind.is_success());
+        let last_success = past().rfind(|e| e.kind.is_success());
         let travel = travel_since(request, last_success);
         let country = request.network.as_ref().and_then(|n| n.country.as_deref());
-        let seen_countries: Vec<&str> = recent_successes.iter().filter_map(|e| e.country.as_deref()).collect();
-        let new_country = country.is_some_and(|c| !seen_countries.is_empty() && !seen_countries.contains(&c));
+        let new_country = country.is_some_and(|c| {
+            let mut seen = recent_successes().filter_map(|e| e.country.as_deref()).peekable();
+            seen.peek().is_some() && !seen.any(|s| s == c)
+        });
 
         let last_success_at = history.last_success_at.filter(|t| *t <= now).or(last_success.map(|e| e.at));
         let inactive_for = last_success_at.map(|t| elapsed(now, t));
@@ -86,18 +90,18 @@ impl Facts {
             None => e.device_id.is_none() && ip.is_some() && e.ip.as_deref() == ip,
         };
         let device_window = now.saturating_sub(secs(policy.throttle.account_device.window));
-        let device_reset = past.iter().filter(|e| e.kind.is_success() && same_source(e)).map(|e| e.at).max();
+        let device_reset = past().filter(|e| e.kind.is_success() && same_source(e)).map(|e| e.at).max();
         let device_failures = count_failures(
-            past.iter().copied().filter(|e| same_source(e) && e.at >= device_window && device_reset.is_none_or(|r| e.at > r)),
+            past().filter(|e| same_source(e) && e.at >= device_window && device_reset.is_none_or(|r| e.at > r)),
         );
 
         let velocity_window = now.saturating_sub(secs(policy.signals.failure_velocity.window));
-        let failures_elsewhere = count_failures(past.iter().copied().filter(|e| e.at >= velocity_window && !same_source(e))).count;
+        let failures_elsewhere = count_failures(past().filter(|e| e.at >= velocity_window && !same_source(e))).count;
 
         let lockout_failures = policy.throttle.lockout.as_ref().map_or(0, |lock| {
             let window = now.saturating_sub(secs(lock.window));
-            let reset = past.iter().filter(|e| e.kind == EventType::Unlock || e.kind.is_success()).map(|e| e.at).max();
-            count_failures(past.iter().copied().filter(|e| e.at >= window && reset.is_none_or(|r| e.at > r))).count
+            let reset = past().filter(|e| e.kind == EventType::Unlock || e.kind.is_success()).map(|e| e.at).max();
+            count_failures(past().filter(|e| e.at >= window && reset.is_none_or(|r| e.at > r))).count
         });
 
         let ip_window = now.saturating_sub(secs(policy.throttle.source_ip.window));
@@ -106,7 +110,7 @@ impl Facts {
         // are spared by the evaluator instead (a known device is not held by the address rule).
         let ip_failures = count_failures(source.events.iter().filter(|e| e.at <= now && e.at >= ip_window));
 
-        let latest = |pred: &dyn Fn(&Event) -> bool| past.iter().copied().filter(|e| pred(e)).map(|e| elapsed(now, e.at)).min();
+        let latest = |pred: &dyn Fn(&Event) -> bool| past().filter(|e| pred(e)).map(|e| elapsed(now, e.at)).min();
         let since_recovery = latest(&|e| e.kind == EventType::RecoverySuccess);
         let since_credential_change = latest(&|e| e.kind == EventType::CredentialChange);
         let account_age = request.account.as_ref().and_then(|a| a.created_at).map(|t| elapsed(now, t));

@@ -67,6 +67,8 @@ enum Class {
 }
 
 impl EventType {
+    // Called for every event by every rule; the size-optimised build would not inline it.
+    #[inline(always)]
     fn class(self) -> Class {
         match self {
             EventType::SignInSuccess | EventType::StepUpSuccess => Class::Success,
@@ -77,11 +79,13 @@ impl EventType {
     }
 
     /// Whether the event proves the customer (a success of any kind).
+    #[inline(always)]
     pub fn is_success(self) -> bool {
         self.class() == Class::Success
     }
 
     /// Whether the event is a failed credential or step-up attempt.
+    #[inline(always)]
     pub fn is_failure(self) -> bool {
         self.class() == Class::Failure
     }
