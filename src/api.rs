@@ -151,6 +151,13 @@ impl EvaluateRequest {
     /// Check every field's range and format. Policy-dependent checks (unknown action,
     /// currency) happen in the evaluator.
     pub fn validate(&self) -> Result<()> {
+        self.validate_except(Prevalidated::default())
+    }
+
+    /// [`EvaluateRequest::validate`], skipping the histories `known` says were validated
+    /// already (a history decoded from bytes by [`crate::state::decode`] is; checking its up to
+    /// 80 events a second time was the largest part of deciding with it).
+    pub fn validate_except(&self, known: Prevalidated) -> Result<()> {
         let mut p: Vec<Problem> = Vec::new();
         check_time(&mut p, "/now", self.now);
         check_device(&mut p, self.device.as_ref());
@@ -205,13 +212,24 @@ impl EvaluateRequest {
             Some(error) => Err(error),
             None => Ok(()),
         };
-        for (path, history) in [("/history", &self.history), ("/sourceHistory", &self.source_history)] {
-            if let (Ok(()), Some(history)) = (&result, history) {
+        for (path, history, checked) in
+            [("/history", &self.history, known.history), ("/sourceHistory", &self.source_history, known.source_history)]
+        {
+            if let (Ok(()), Some(history), false) = (&result, history, checked) {
                 result = history.validate(path);
             }
         }
         result
     }
+}
+
+/// Which histories of a request are known to be valid already, so they are not checked twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Prevalidated {
+    /// `history` was validated (decoded from bytes).
+    pub history: bool,
+    /// `sourceHistory` was validated (decoded from bytes).
+    pub source_history: bool,
 }
 
 /// Range and format checks of a request's `device`.

@@ -91,9 +91,8 @@ impl Facts {
         };
         let device_window = now.saturating_sub(secs(policy.throttle.account_device.window));
         let device_reset = past().filter(|e| e.kind.is_success() && same_source(e)).map(|e| e.at).max();
-        let device_failures = count_failures(
-            past().filter(|e| same_source(e) && e.at >= device_window && device_reset.is_none_or(|r| e.at > r)),
-        );
+        let device_failures =
+            count_failures(past().filter(|e| same_source(e) && e.at >= device_window && device_reset.is_none_or(|r| e.at > r)));
 
         let velocity_window = now.saturating_sub(secs(policy.signals.failure_velocity.window));
         let failures_elsewhere = count_failures(past().filter(|e| e.at >= velocity_window && !same_source(e))).count;

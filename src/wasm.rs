@@ -10,7 +10,7 @@
 //! Every failure becomes a thrown `CiamError` (or `PolicyError`) with `code`, `path`,
 //! `message` and `problems`; nothing a caller passes can panic and trap the instance.
 
-use crate::api::{KeySetSpec, RecoveryTicketRequest, StepUpGrantRequest, VerifyRequest};
+use crate::api::{KeySetSpec, Prevalidated, RecoveryTicketRequest, StepUpGrantRequest, VerifyRequest};
 use crate::error::{Error, ErrorCode, Problem};
 use crate::state::{self, Event, History};
 use crate::token::{self, codes, KeySet};
@@ -111,7 +111,10 @@ impl PolicyEngine {
 
     /// Decide one action attempt.
     pub fn evaluate(&self, request: JsValue) -> JsResult<JsValue> {
-        self.decide(&request, crate::evaluate)
+        // Histories given as bytes were validated while decoding; the core does not check them again.
+        let (request, decoded) = from_js_decoded::<EvaluateRequest>(&request, "request", "")?;
+        let known = Prevalidated { history: decoded.contains(&"history"), source_history: decoded.contains(&"sourceHistory") };
+        crate::risk::evaluate_prevalidated(&self.policy, &request, known).map_err(error).and_then(|decision| to_js(&decision))
     }
 
     /// Decide one recovery attempt: channels offered, budget, grant, holds, notifications.
@@ -255,6 +258,11 @@ pub fn encode_history(history: JsValue) -> JsResult<Uint8Array> {
 /// paths) and the decoded histories put in place. `base` is the JSON path the argument's own
 /// errors are reported under (`""` for a request).
 fn from_js<T: Argument>(value: &JsValue, what: &str, base: &str) -> JsResult<T> {
+    from_js_decoded(value, what, base).map(|(argument, _)| argument)
+}
+
+/// [`from_js`], also naming the fields whose histories were decoded from bytes.
+fn from_js_decoded<T: Argument>(value: &JsValue, what: &str, base: &str) -> JsResult<(T, Vec<&'static str>)> {
     let parsed = if value.is_undefined() || value.is_null() {
         Err(Error::new(ErrorCode::MissingField, base, format!("pass the {what} as an object")))
     } else if value.is_array() || !value.is_object() {
@@ -268,7 +276,7 @@ fn from_js<T: Argument>(value: &JsValue, what: &str, base: &str) -> JsResult<T> 
 
 /// An object argument: byte histories decoded, the rest parsed from its JSON text, then the
 /// histories put in place (so they never go through JSON at all).
-fn read_argument<T: Argument>(value: &JsValue) -> Result<T, Error> {
+fn read_argument<T: Argument>(value: &JsValue) -> Result<(T, Vec<&'static str>), Error> {
     let mut decoded = Vec::new();
     for field in T::HISTORY_FIELDS {
         let Ok(item) = Reflect::get(value, &JsValue::from_str(field)) else { continue };
@@ -289,10 +297,12 @@ fn read_argument<T: Argument>(value: &JsValue) -> Result<T, Error> {
         to_json(&copy)?
     };
     let mut argument: T = crate::json::from_str(&text)?;
+    let mut fields = Vec::with_capacity(decoded.len());
     for (field, history) in decoded {
         argument.set_history(field, history);
+        fields.push(field);
     }
-    Ok(argument)
+    Ok((argument, fields))
 }
 
 /// A history argument: `null`/`undefined` (none yet), bytes, or the JSON form.

@@ -246,3 +246,37 @@ fn a_late_old_success_does_not_add_a_second_entry_for_its_device() {
     assert_eq!(history.events.iter().filter(|e| e.kind.is_success()).count(), 16, "no other device was pushed out");
     assert_eq!(history.last_success_at, Some(NOW));
 }
+
+#[test]
+fn a_decoded_history_decides_the_same_without_its_second_check() {
+    use ciam_policy::api::Prevalidated;
+    use ciam_policy::risk::evaluate_prevalidated;
+    use ciam_policy::{evaluate, EvaluateRequest};
+    let policy = retail();
+    let mut history = History::new();
+    for (i, kind) in [EventType::SignInSuccess, EventType::SignInFailure, EventType::SignInFailure].into_iter().enumerate() {
+        let mut event = ev(kind, NOW - 600 + 60 * i as i64);
+        event.device_id = Some(format!("device-{i}"));
+        event.ip = Some(format!("203.0.113.{i}"));
+        history = record(&policy, &history, &event).unwrap();
+    }
+    let decoded = decode(&encode(&history)).unwrap();
+    let mut request: EvaluateRequest = serde_json::from_value(serde_json::json!({
+        "now": NOW, "action": "login", "device": { "id": "device-0" }, "network": { "ip": "203.0.113.9" }
+    }))
+    .unwrap();
+    request.history = Some(decoded.clone());
+    request.source_history = Some(decoded);
+    let both = Prevalidated { history: true, source_history: true };
+    assert_eq!(evaluate_prevalidated(&policy, &request, both).unwrap(), evaluate(&policy, &request).unwrap());
+
+    // Only the histories marked are skipped: an invalid unmarked one is still an error.
+    let mut broken = request.clone();
+    if let Some(source) = broken.source_history.as_mut() {
+        source.events[0].ip = Some("not an ip".into());
+    }
+    let history_only = Prevalidated { history: true, source_history: false };
+    let error = evaluate_prevalidated(&policy, &broken, history_only).unwrap_err();
+    assert_eq!(error.path(), "/sourceHistory/events/0/ip");
+    assert_eq!(error.to_string(), evaluate(&policy, &broken).unwrap_err().to_string());
+}

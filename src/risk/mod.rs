@@ -8,7 +8,7 @@ mod challenge;
 mod factors;
 mod reasons;
 
-use crate::api::{Anonymizer, Decision, EvaluateRequest, PolicyRef, Reason, Risk, RiskLevel, StepUp};
+use crate::api::{Anonymizer, Decision, EvaluateRequest, PolicyRef, Prevalidated, Reason, Risk, RiskLevel, StepUp};
 use crate::error::{Error, ErrorCode, Result};
 use crate::policy::{ActionKind, ActionPolicy, AmountBand, Backoff, Factor, Outcome, Policy, Tier};
 use crate::signals::{Facts, Failures};
@@ -22,7 +22,13 @@ pub const NIST_MAX_AUTH_AGE: [u64; 4] = [30 * 86_400, 30 * 86_400, 24 * 3600, 12
 
 /// Decide one attempt. Bad input is an error, never a guess.
 pub fn evaluate(policy: &Policy, request: &EvaluateRequest) -> Result<Decision> {
-    request.validate()?;
+    evaluate_prevalidated(policy, request, Prevalidated::default())
+}
+
+/// [`evaluate`] for a request whose histories `known` marks were validated already (decoded
+/// from bytes): the same decision, without checking those histories a second time.
+pub fn evaluate_prevalidated(policy: &Policy, request: &EvaluateRequest, known: Prevalidated) -> Result<Decision> {
+    request.validate_except(known)?;
     let action = lookup_action(policy, &request.action)?;
     let band = amount_band(policy, action, request)?;
     let facts = Facts::derive(policy, request);
