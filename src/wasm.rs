@@ -151,9 +151,10 @@ impl PolicyEngine {
     /// The pure reducer: `history` (bytes, the JSON form, or null for none) with `event`
     /// added, aged and bounded by this policy. Returns the new history as bytes.
     pub fn record(&self, history: JsValue, event: JsValue) -> JsResult<Uint8Array> {
+        // history_from_js validates whatever it returns (decoded bytes or the checked JSON form).
         let history = history_from_js(&history, "/history").map_err(error)?;
         let event: Event = from_js(&event, "event", "/event")?;
-        let next = state::record(&self.policy, &history, &event).map_err(error)?;
+        let next = state::record_validated(&self.policy, &history, &event).map_err(error)?;
         Ok(Uint8Array::from(state::encode(&next).as_slice()))
     }
 }

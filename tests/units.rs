@@ -280,3 +280,22 @@ fn a_decoded_history_decides_the_same_without_its_second_check() {
     assert_eq!(error.path(), "/sourceHistory/events/0/ip");
     assert_eq!(error.to_string(), evaluate(&policy, &broken).unwrap_err().to_string());
 }
+
+#[test]
+fn recording_into_a_decoded_history_skips_only_its_second_check() {
+    use ciam_policy::state::record_validated;
+    let policy = retail();
+    let mut history = History::new();
+    for i in 0..20 {
+        let mut event = ev(if i % 3 == 0 { EventType::SignInSuccess } else { EventType::SignInFailure }, NOW - 3600 + 60 * i);
+        event.device_id = Some(format!("device-{}", i % 4));
+        event.ip = Some(format!("198.51.100.{i}"));
+        history = record(&policy, &history, &event).unwrap();
+    }
+    let decoded = decode(&encode(&history)).unwrap();
+    let next = ev(EventType::SignInFailure, NOW);
+    assert_eq!(record_validated(&policy, &decoded, &next).unwrap(), record(&policy, &decoded, &next).unwrap());
+    // The event itself is still checked.
+    let bad = ev(EventType::CredentialChange, NOW);
+    assert_eq!(record_validated(&policy, &decoded, &bad).unwrap_err().path(), record(&policy, &decoded, &bad).unwrap_err().path());
+}
