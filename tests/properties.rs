@@ -646,7 +646,6 @@ fn any_event() -> impl Strategy<Value = Event> {
         })
 }
 
-
 fn check_bound(history: &History) -> Result<(), TestCaseError> {
     let count = |pred: fn(EventType) -> bool| history.events.iter().filter(|e| pred(e.kind)).count();
     prop_assert!(count(|k| k.is_success()) <= MAX_SUCCESSES);
