@@ -26,7 +26,7 @@ mod native {
         let policy = presets::load(fixtures["preset"].as_str().expect("preset")).expect("preset loads");
         let mut full = History::new();
         for event in fixtures["historyEvents"].as_array().expect("historyEvents") {
-            let event: Event = serde_json::from_value(event.clone()).expect("event");
+            let event: Event = ciam_policy::json::from_str(&event.to_string()).expect("event");
             full = record(&policy, &full, &event).expect("record");
         }
         Inputs { policy, full, fixtures }
@@ -36,7 +36,7 @@ mod native {
     fn request_json(inputs: &Inputs, name: &str, with_history: bool) -> Value {
         let mut request = inputs.fixtures["requests"][name].clone();
         if with_history {
-            request["history"] = serde_json::to_value(&inputs.full).expect("history");
+            request["history"] = serde_json::from_str(&ciam_policy::json::to_string(&inputs.full)).expect("history");
         }
         request
     }
@@ -47,14 +47,14 @@ mod native {
         for (label, name, with_history) in cases {
             let json = request_json(&inputs, name, with_history);
             let text = serde_json::to_string(&json).expect("text");
-            let request: EvaluateRequest = serde_json::from_value(json).expect("request");
+            let request = EvaluateRequest::from_json(&text).expect("request");
             let mut group = c.benchmark_group(format!("evaluate/{label}"));
             group.bench_function("core", |b| b.iter(|| evaluate(&inputs.policy, black_box(&request)).expect("decides")));
             group.bench_function("parse", |b| b.iter(|| EvaluateRequest::from_json(black_box(&text)).expect("parses")));
             group.bench_function("json in, json out", |b| {
                 b.iter(|| {
                     let request = EvaluateRequest::from_json(black_box(&text)).expect("parses");
-                    serde_json::to_string(&evaluate(&inputs.policy, &request).expect("decides")).expect("serializes")
+                    ciam_policy::json::to_string(&evaluate(&inputs.policy, &request).expect("decides"))
                 })
             });
             group.finish();
@@ -63,7 +63,7 @@ mod native {
 
     fn bench_state(c: &mut Criterion) {
         let inputs = inputs();
-        let event: Event = serde_json::from_value(inputs.fixtures["recordEvent"].clone()).expect("event");
+        let event: Event = ciam_policy::json::from_str(&inputs.fixtures["recordEvent"].to_string()).expect("event");
         let bytes = encode(&inputs.full);
         let mut group = c.benchmark_group("history (full)");
         group.bench_function("record", |b| b.iter(|| record(&inputs.policy, black_box(&inputs.full), black_box(&event)).expect("records")));
@@ -71,7 +71,7 @@ mod native {
         group.bench_function("decode", |b| b.iter(|| decode(black_box(&bytes)).expect("decodes")));
         group.finish();
 
-        let recovery: RecoveryRequest = serde_json::from_value(inputs.fixtures["requests"]["recovery"].clone()).expect("recovery request");
+        let recovery = RecoveryRequest::from_json(&inputs.fixtures["requests"]["recovery"].to_string()).expect("recovery request");
         c.bench_function("evaluate_recovery/core", |b| {
             b.iter(|| evaluate_recovery(&inputs.policy, black_box(&recovery)).expect("decides"))
         });

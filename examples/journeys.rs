@@ -115,10 +115,10 @@ fn play(policy: &Policy, journey: &Value) -> Result<Vec<Row>, String> {
                 let account = if kind == "evaluate" { journey["account"].clone() } else { recovery_account.clone() };
                 object.insert("account".into(), account);
             }
-            object.insert("history".into(), serde_json::to_value(&history).map_err(|e| e.to_string())?);
+            object.insert("history".into(), serde_json::from_str(&ciam_policy::json::to_string(&history)).map_err(|e| e.to_string())?);
             let ip = step["request"]["network"]["ip"].as_str().unwrap_or("");
             if let (false, Some(source)) = (kind == "change", sources.get(ip)) {
-                object.insert("sourceHistory".into(), serde_json::to_value(source).map_err(|e| e.to_string())?);
+                object.insert("sourceHistory".into(), serde_json::from_str(&ciam_policy::json::to_string(source)).map_err(|e| e.to_string())?);
             }
         }
         let (outcome, offered, mut cell) = decide(policy, kind, request)?;
@@ -151,7 +151,7 @@ fn decide(policy: &Policy, kind: &str, request: Value) -> Result<(Outcome, Vec<S
     let wait = |w: Option<u64>| w.map_or(String::new(), |w| format!(" wait {w}s"));
     match kind {
         "recovery" => {
-            let request: RecoveryRequest = ciam_policy::json::from_value(request).map_err(|e| e.to_string())?;
+            let request: RecoveryRequest = ciam_policy::json::from_str(&request.to_string()).map_err(|e| e.to_string())?;
             let d = evaluate_recovery(policy, &request).map_err(|e| e.to_string())?;
             let offered: Vec<String> = d.offered.iter().map(|c| c.as_str().to_string()).collect();
             let mut cell = format!(
@@ -166,7 +166,7 @@ fn decide(policy: &Policy, kind: &str, request: Value) -> Result<(Outcome, Vec<S
             Ok((d.outcome, offered, cell))
         }
         "change" => {
-            let request: ChangeRequest = ciam_policy::json::from_value(request).map_err(|e| e.to_string())?;
+            let request: ChangeRequest = ciam_policy::json::from_str(&request.to_string()).map_err(|e| e.to_string())?;
             let d = evaluate_change(policy, &request).map_err(|e| e.to_string())?;
             let offered: Vec<String> = d.offered.iter().map(|c| c.as_str().to_string()).collect();
             let cell = format!(
@@ -178,7 +178,7 @@ fn decide(policy: &Policy, kind: &str, request: Value) -> Result<(Outcome, Vec<S
             Ok((d.outcome, offered, cell))
         }
         _ => {
-            let request: EvaluateRequest = ciam_policy::json::from_value(request).map_err(|e| e.to_string())?;
+            let request: EvaluateRequest = ciam_policy::json::from_str(&request.to_string()).map_err(|e| e.to_string())?;
             let d = evaluate(policy, &request).map_err(|e| e.to_string())?;
             let offered: Vec<String> = d.step_up.iter().flat_map(|s| s.factors.iter().map(|f| f.as_str().to_string())).collect();
             let mut cell = format!("{} {}", outcome_text(d.outcome), d.risk.score);
@@ -195,7 +195,7 @@ fn decide(policy: &Policy, kind: &str, request: Value) -> Result<(Outcome, Vec<S
 fn replay(policy: &Policy, start: &History, events: &Value) -> Result<History, String> {
     let mut history = start.clone();
     for raw in events.as_array().into_iter().flatten() {
-        let event: Event = ciam_policy::json::from_value(raw.clone()).map_err(|e| e.to_string())?;
+        let event: Event = ciam_policy::json::from_str(&raw.to_string()).map_err(|e| e.to_string())?;
         history = record(policy, &history, &event).map_err(|e| e.to_string())?;
     }
     Ok(history)

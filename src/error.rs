@@ -2,148 +2,97 @@
 //! field and a message a person can act on. One policy document can carry many problems,
 //! so an [`Error`] holds a non-empty list of [`Problem`]s.
 
-use serde::Serialize;
+use crate::json::{JsonWriter, ToJson};
+use crate::text;
 use std::fmt;
 
-/// Stable, snake_case error codes. Hosts branch on these; never rename one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// The input is not valid JSON text.
-    InvalidJson,
-    /// A value has the wrong JSON type (string where a number belongs, …).
-    InvalidType,
-    /// A required field is absent.
-    MissingField,
-    /// A field the schema does not know; typos are errors, not ignored.
-    UnknownField,
-    /// The same key appears twice in one object.
-    DuplicateKey,
-    /// A number outside its allowed range.
-    OutOfRange,
-    /// A string that does not have the required form (ip address, country code, name).
-    InvalidFormat,
-    /// A string or list longer than its limit.
-    TooLong,
-    /// An enumerated value (outcome, tier, anonymizer, factor) that is not one of the allowed ones.
-    UnknownVariant,
-    /// The action is not in the policy's action catalog.
-    UnknownAction,
-    /// The factor is not declared in the policy.
-    UnknownFactor,
-    /// The preset name is not one of [`crate::presets::names`].
-    UnknownPreset,
-    /// A document or history written by a newer, unsupported schema version.
-    UnsupportedVersion,
-    /// A history blob that cannot be decoded (truncated, corrupted, not a history).
-    InvalidHistory,
-    /// Values that are individually valid but contradict each other.
-    Inconsistent,
-    /// The transaction currency differs from the currency of the policy's amount bands.
-    CurrencyMismatch,
-    /// A token longer than any token this module mints.
-    TokenTooLong,
-    /// A token that is not three dot-separated JWS compact segments.
-    TokenMalformed,
-    /// A token segment that is not strict unpadded base64url.
-    TokenBadEncoding,
-    /// A JWS header that is not the expected JSON object.
-    TokenBadHeader,
-    /// An unsecured token (`alg` = `none`).
-    TokenAlgNone,
-    /// A token signed with an algorithm other than HS256.
-    TokenUnsupportedAlg,
-    /// A token whose header lists critical extensions (`crit`).
-    TokenCritUnsupported,
-    /// A token whose `typ` is not `JWT`.
-    TokenBadType,
-    /// A token without a key id (`kid`).
-    TokenMissingKeyId,
-    /// A token signed with a key not in the key set (unknown or rotated out).
-    TokenUnknownKey,
-    /// A token whose signature does not verify.
-    TokenBadSignature,
-    /// A token whose claims are not the expected JSON object for its purpose.
-    TokenBadClaims,
-    /// A token minted for another purpose.
-    TokenWrongPurpose,
-    /// A token minted for another audience.
-    TokenWrongAudience,
-    /// A token minted for another subject.
-    TokenWrongSubject,
-    /// A step-up grant minted for another action.
-    TokenWrongScope,
-    /// A token issued, or valid only, after `now`.
-    TokenNotYetValid,
-    /// A token at or past its expiry.
-    TokenExpired,
-    /// A token whose lifetime exceeds the policy's cap.
-    TokenLifetimeExceeded,
-    /// A token whose `jti` the host has revoked (used or withdrawn).
-    TokenRevoked,
-    /// A token issued before the account's last credential change, recovery or sign-out-everywhere.
-    TokenSuperseded,
-    /// A signing key shorter than 32 bytes, or a malformed key id.
-    WeakKey,
-    /// The platform's secure random source failed.
-    RandomnessUnavailable,
-}
-
-impl ErrorCode {
-    /// The stable snake_case text of the code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidJson => "invalid_json",
-            ErrorCode::InvalidType => "invalid_type",
-            ErrorCode::MissingField => "missing_field",
-            ErrorCode::UnknownField => "unknown_field",
-            ErrorCode::DuplicateKey => "duplicate_key",
-            ErrorCode::OutOfRange => "out_of_range",
-            ErrorCode::InvalidFormat => "invalid_format",
-            ErrorCode::TooLong => "too_long",
-            ErrorCode::UnknownVariant => "unknown_variant",
-            ErrorCode::UnknownAction => "unknown_action",
-            ErrorCode::UnknownFactor => "unknown_factor",
-            ErrorCode::UnknownPreset => "unknown_preset",
-            ErrorCode::UnsupportedVersion => "unsupported_version",
-            ErrorCode::InvalidHistory => "invalid_history",
-            ErrorCode::Inconsistent => "inconsistent",
-            ErrorCode::CurrencyMismatch => "currency_mismatch",
-            ErrorCode::TokenTooLong => "token_too_long",
-            ErrorCode::TokenMalformed => "token_malformed",
-            ErrorCode::TokenBadEncoding => "token_bad_encoding",
-            ErrorCode::TokenBadHeader => "token_bad_header",
-            ErrorCode::TokenAlgNone => "token_alg_none",
-            ErrorCode::TokenUnsupportedAlg => "token_unsupported_alg",
-            ErrorCode::TokenCritUnsupported => "token_crit_unsupported",
-            ErrorCode::TokenBadType => "token_bad_type",
-            ErrorCode::TokenMissingKeyId => "token_missing_key_id",
-            ErrorCode::TokenUnknownKey => "token_unknown_key",
-            ErrorCode::TokenBadSignature => "token_bad_signature",
-            ErrorCode::TokenBadClaims => "token_bad_claims",
-            ErrorCode::TokenWrongPurpose => "token_wrong_purpose",
-            ErrorCode::TokenWrongAudience => "token_wrong_audience",
-            ErrorCode::TokenWrongSubject => "token_wrong_subject",
-            ErrorCode::TokenWrongScope => "token_wrong_scope",
-            ErrorCode::TokenNotYetValid => "token_not_yet_valid",
-            ErrorCode::TokenExpired => "token_expired",
-            ErrorCode::TokenLifetimeExceeded => "token_lifetime_exceeded",
-            ErrorCode::TokenRevoked => "token_revoked",
-            ErrorCode::TokenSuperseded => "token_superseded",
-            ErrorCode::WeakKey => "weak_key",
-            ErrorCode::RandomnessUnavailable => "randomness_unavailable",
-        }
-    }
-}
-
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::wire_enum! {
+    /// Stable, snake_case error codes. Hosts branch on these; never rename one.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum ErrorCode {
+        /// The input is not valid JSON text.
+        InvalidJson = "invalid_json",
+        /// A value has the wrong JSON type (string where a number belongs, …).
+        InvalidType = "invalid_type",
+        /// A required field is absent.
+        MissingField = "missing_field",
+        /// A field the schema does not know; typos are errors, not ignored.
+        UnknownField = "unknown_field",
+        /// The same key appears twice in one object.
+        DuplicateKey = "duplicate_key",
+        /// A number outside its allowed range.
+        OutOfRange = "out_of_range",
+        /// A string that does not have the required form (ip address, country code, name).
+        InvalidFormat = "invalid_format",
+        /// A string or list longer than its limit.
+        TooLong = "too_long",
+        /// An enumerated value (outcome, tier, anonymizer, factor) that is not one of the allowed ones.
+        UnknownVariant = "unknown_variant",
+        /// The action is not in the policy's action catalog.
+        UnknownAction = "unknown_action",
+        /// The factor is not declared in the policy.
+        UnknownFactor = "unknown_factor",
+        /// The preset name is not one of [`crate::presets::names`].
+        UnknownPreset = "unknown_preset",
+        /// A document or history written by a newer, unsupported schema version.
+        UnsupportedVersion = "unsupported_version",
+        /// A history blob that cannot be decoded (truncated, corrupted, not a history).
+        InvalidHistory = "invalid_history",
+        /// Values that are individually valid but contradict each other.
+        Inconsistent = "inconsistent",
+        /// The transaction currency differs from the currency of the policy's amount bands.
+        CurrencyMismatch = "currency_mismatch",
+        /// A token longer than any token this module mints.
+        TokenTooLong = "token_too_long",
+        /// A token that is not three dot-separated JWS compact segments.
+        TokenMalformed = "token_malformed",
+        /// A token segment that is not strict unpadded base64url.
+        TokenBadEncoding = "token_bad_encoding",
+        /// A JWS header that is not the expected JSON object.
+        TokenBadHeader = "token_bad_header",
+        /// An unsecured token (`alg` = `none`).
+        TokenAlgNone = "token_alg_none",
+        /// A token signed with an algorithm other than HS256.
+        TokenUnsupportedAlg = "token_unsupported_alg",
+        /// A token whose header lists critical extensions (`crit`).
+        TokenCritUnsupported = "token_crit_unsupported",
+        /// A token whose `typ` is not `JWT`.
+        TokenBadType = "token_bad_type",
+        /// A token without a key id (`kid`).
+        TokenMissingKeyId = "token_missing_key_id",
+        /// A token signed with a key not in the key set (unknown or rotated out).
+        TokenUnknownKey = "token_unknown_key",
+        /// A token whose signature does not verify.
+        TokenBadSignature = "token_bad_signature",
+        /// A token whose claims are not the expected JSON object for its purpose.
+        TokenBadClaims = "token_bad_claims",
+        /// A token minted for another purpose.
+        TokenWrongPurpose = "token_wrong_purpose",
+        /// A token minted for another audience.
+        TokenWrongAudience = "token_wrong_audience",
+        /// A token minted for another subject.
+        TokenWrongSubject = "token_wrong_subject",
+        /// A step-up grant minted for another action.
+        TokenWrongScope = "token_wrong_scope",
+        /// A token issued, or valid only, after `now`.
+        TokenNotYetValid = "token_not_yet_valid",
+        /// A token at or past its expiry.
+        TokenExpired = "token_expired",
+        /// A token whose lifetime exceeds the policy's cap.
+        TokenLifetimeExceeded = "token_lifetime_exceeded",
+        /// A token whose `jti` the host has revoked (used or withdrawn).
+        TokenRevoked = "token_revoked",
+        /// A token issued before the account's last credential change, recovery or sign-out-everywhere.
+        TokenSuperseded = "token_superseded",
+        /// A signing key shorter than 32 bytes, or a malformed key id.
+        WeakKey = "weak_key",
+        /// The platform's secure random source failed.
+        RandomnessUnavailable = "randomness_unavailable",
     }
 }
 
 /// One thing wrong with an input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// Stable machine-readable code.
     pub code: ErrorCode,
@@ -209,14 +158,55 @@ impl Error {
     }
 }
 
+impl Error {
+    /// One line for logs and exception messages: `code at /path: message (and N more problem(s))`.
+    pub fn summary(&self) -> String {
+        let at = if self.first.path.is_empty() { "/" } else { &self.first.path };
+        let mut line = text!(self.first.code, " at ", at, ": ", self.first.message);
+        if !self.rest.is_empty() {
+            line.push_str(&text!(" (and ", self.rest.len(), " more problem(s))"));
+        }
+        line
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = if self.first.path.is_empty() { "/" } else { &self.first.path };
-        write!(f, "{} at {}: {}", self.first.code, at, self.first.message)?;
-        if !self.rest.is_empty() {
-            write!(f, " (and {} more problem(s))", self.rest.len())?;
+        f.write_str(&self.summary())
+    }
+}
+
+impl ToJson for Problem {
+    fn write_json(&self, w: &mut dyn JsonWriter) {
+        w.begin_object();
+        w.key("code");
+        self.code.write_json(w);
+        w.key("path");
+        w.string(&self.path);
+        w.key("message");
+        w.string(&self.message);
+        w.end_object();
+    }
+}
+
+/// An error as the JS boundary throws it: the first problem's fields, the one-line summary,
+/// and every problem.
+impl ToJson for Error {
+    fn write_json(&self, w: &mut dyn JsonWriter) {
+        w.begin_object();
+        w.key("code");
+        self.first.code.write_json(w);
+        w.key("path");
+        w.string(&self.first.path);
+        w.key("message");
+        w.string(&self.summary());
+        w.key("problems");
+        w.begin_array();
+        for problem in self.problems() {
+            problem.write_json(w);
         }
-        Ok(())
+        w.end_array();
+        w.end_object();
     }
 }
 

@@ -21,6 +21,8 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod boundary;
+pub mod collections;
 pub mod error;
 pub mod json;
 pub mod policy;
@@ -28,21 +30,23 @@ pub mod recovery;
 pub mod risk;
 pub mod signals;
 pub mod state;
+pub mod text;
 pub mod token;
 pub mod validate;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
 pub use api::{
-    ChangeDecision, ChangeRequest, Decision, EvaluateRequest, Lost, Minted, RecoveryAccount, RecoveryDecision, RecoveryGrant,
+    Attempt, ChangeDecision, ChangeRequest, Decision, EvaluateRequest, Lost, Minted, RecoveryAccount, RecoveryDecision, RecoveryGrant,
     RecoveryRequest, VerifyRequest,
 };
 pub use error::{Error, ErrorCode, Problem};
+pub use json::{FromJson, ToJson};
 pub use policy::recovery::{RecoveryChannel, RecoveryScope};
 pub use policy::{presets, Factor, Outcome, Policy};
 pub use recovery::{evaluate_change, evaluate_recovery, RecoveryReasonCode};
-pub use risk::{evaluate, ReasonCode};
-pub use state::{record, ChangeKind, Event, EventType, History};
+pub use risk::{evaluate, Challenge, Message, ReasonCode};
+pub use state::{record, ChangeKind, Event, EventRef, EventType, History, HistoryRef};
 pub use token::{mint_recovery_ticket, mint_step_up_grant, verify as verify_token, Claims, KeySet, Purpose};
 
 /// The crate version, as reported by `version()` in JavaScript.

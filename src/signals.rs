@@ -2,9 +2,9 @@
 //! customer travel, how long were they away, how many failures from where. Everything is a
 //! pure function of its inputs; events after `now` are ignored.
 
-use crate::api::EvaluateRequest;
+use crate::api::Attempt;
 use crate::policy::Policy;
-use crate::state::{ChangeKind, Event, EventType, History};
+use crate::state::{ChangeKind, EventRef, EventType, HistoryRef};
 
 /// Mean Earth radius used for great-circle distances, km.
 const EARTH_RADIUS_KM: f64 = 6371.0;
@@ -58,36 +58,35 @@ pub struct Facts {
 
 impl Facts {
     /// Derive the facts for `request` under `policy`.
-    pub fn derive(policy: &Policy, request: &EvaluateRequest) -> Facts {
-        let empty = History::new();
-        let history = request.history.as_ref().unwrap_or(&empty);
-        let source = request.source_history.as_ref().unwrap_or(&empty);
+    pub fn derive(policy: &Policy, request: &Attempt<'_>) -> Facts {
+        let history = request.history.unwrap_or_default();
+        let source = request.source_history.unwrap_or_default();
         let now = request.now;
         // Iterators, not collected Vecs: the rules below each walk the past once, and a request
         // with a full history would otherwise allocate three vectors of up to 80 events.
         let past = || history.events.iter().filter(move |e| e.at <= now);
-        let device_id = request.device.as_ref().and_then(|d| d.id.as_deref());
-        let ip = request.network.as_ref().and_then(|n| n.ip.as_deref());
+        let device_id = request.device.and_then(|d| d.id);
+        let ip = request.network.and_then(|n| n.ip);
 
         let known_since = now.saturating_sub(secs(policy.devices.known_for));
         let recent_successes = || past().filter(move |e| e.kind.is_success() && e.at >= known_since);
-        let derived_known = device_id.is_some_and(|id| recent_successes().any(|e| e.device_id.as_deref() == Some(id)));
-        let device_known = request.device.as_ref().and_then(|d| d.known).unwrap_or(derived_known);
+        let derived_known = device_id.is_some_and(|id| recent_successes().any(|e| e.device_id == Some(id)));
+        let device_known = request.device.and_then(|d| d.known).unwrap_or(derived_known);
 
         let last_success = past().rfind(|e| e.kind.is_success());
         let travel = travel_since(request, last_success);
-        let country = request.network.as_ref().and_then(|n| n.country.as_deref());
+        let country = request.network.and_then(|n| n.country);
         let new_country = country.is_some_and(|c| {
-            let mut seen = recent_successes().filter_map(|e| e.country.as_deref()).peekable();
+            let mut seen = recent_successes().filter_map(|e| e.country).peekable();
             seen.peek().is_some() && !seen.any(|s| s == c)
         });
 
         let last_success_at = history.last_success_at.filter(|t| *t <= now).or(last_success.map(|e| e.at));
         let inactive_for = last_success_at.map(|t| elapsed(now, t));
 
-        let same_source = |e: &Event| match device_id {
-            Some(id) => e.device_id.as_deref() == Some(id),
-            None => e.device_id.is_none() && ip.is_some() && e.ip.as_deref() == ip,
+        let same_source = |e: &EventRef<'_>| match device_id {
+            Some(id) => e.device_id == Some(id),
+            None => e.device_id.is_none() && ip.is_some() && e.ip == ip,
         };
         let device_window = now.saturating_sub(secs(policy.throttle.account_device.window));
         let device_reset = past().filter(|e| e.kind.is_success() && same_source(e)).map(|e| e.at).max();
@@ -109,10 +108,10 @@ impl Facts {
         // are spared by the evaluator instead (a known device is not held by the address rule).
         let ip_failures = count_failures(source.events.iter().filter(|e| e.at <= now && e.at >= ip_window));
 
-        let latest = |pred: &dyn Fn(&Event) -> bool| past().filter(|e| pred(e)).map(|e| elapsed(now, e.at)).min();
+        let latest = |pred: &dyn Fn(&EventRef<'_>) -> bool| past().filter(|e| pred(e)).map(|e| elapsed(now, e.at)).min();
         let since_recovery = latest(&|e| e.kind == EventType::RecoverySuccess);
         let since_credential_change = latest(&|e| e.kind == EventType::CredentialChange);
-        let account_age = request.account.as_ref().and_then(|a| a.created_at).map(|t| elapsed(now, t));
+        let account_age = request.account.and_then(|a| a.created_at).map(|t| elapsed(now, t));
 
         Facts {
             device_known,
@@ -131,7 +130,7 @@ impl Facts {
 }
 
 /// Seconds since the last change of `kind` recorded in `history`, if any (and not after `now`).
-pub fn since_change(history: &History, kind: ChangeKind, now: i64) -> Option<u64> {
+pub fn since_change(history: &HistoryRef<'_>, kind: ChangeKind, now: i64) -> Option<u64> {
     history
         .events
         .iter()
@@ -140,15 +139,15 @@ pub fn since_change(history: &History, kind: ChangeKind, now: i64) -> Option<u64
         .min()
 }
 
-fn count_failures<'a>(events: impl Iterator<Item = &'a Event>) -> Failures {
+fn count_failures<'a, 'e: 'a>(events: impl Iterator<Item = &'a EventRef<'e>>) -> Failures {
     events.filter(|e| e.kind.is_failure()).fold(Failures::default(), |acc, e| Failures {
         count: acc.count.saturating_add(1),
         last_at: Some(acc.last_at.map_or(e.at, |t| t.max(e.at))),
     })
 }
 
-fn travel_since(request: &EvaluateRequest, last: Option<&Event>) -> Option<Travel> {
-    let network = request.network.as_ref()?;
+fn travel_since(request: &Attempt<'_>, last: Option<&EventRef<'_>>) -> Option<Travel> {
+    let network = request.network?;
     let (lat, lon) = (network.lat?, network.lon?);
     let last = last?;
     let (from_lat, from_lon) = (last.lat?, last.lon?);

@@ -3,6 +3,7 @@
 //! everything wrong with an input.
 
 use crate::error::{ErrorCode, Problem};
+use crate::text;
 
 /// Latest accepted Unix time (the last second of year 9999); keeps time arithmetic far from overflow.
 pub const MAX_TIME: i64 = 253_402_300_799;
@@ -18,14 +19,14 @@ pub fn check_time(problems: &mut Vec<Problem>, path: &str, at: i64) {
     // A range pattern, not `RangeInclusive::contains`: checked for every event of every
     // history, and the size-optimised build calls `contains` out of line.
     if !matches!(at, 0..=MAX_TIME) {
-        problems.push(Problem::new(ErrorCode::OutOfRange, path, format!("{at} is not a Unix time in seconds between 0 and {MAX_TIME}")));
+        problems.push(Problem::new(ErrorCode::OutOfRange, path, text!(at, " is not a Unix time in seconds between 0 and ", MAX_TIME)));
     }
 }
 
 /// A non-empty printable-ASCII identifier of at most `max` bytes.
 pub fn check_short_id(problems: &mut Vec<Problem>, path: &str, id: &str, max: usize) {
     if id.is_empty() || id.len() > max {
-        problems.push(Problem::new(ErrorCode::TooLong, path, format!("use 1–{max} characters (got {})", id.len())));
+        problems.push(Problem::new(ErrorCode::TooLong, path, text!("use 1–", max, " characters (got ", id.len(), ")")));
     } else if !id.bytes().all(|b| matches!(b, b'!'..=b'~')) {
         // The bytes `u8::is_ascii_graphic` accepts (0x21–0x7E), written out so the check of
         // every device id in a history stays a tight loop in the size-optimised build.
@@ -54,14 +55,14 @@ pub fn check_coordinates(problems: &mut Vec<Problem>, base: &str, lat: Option<f6
     match (lat, lon) {
         (Some(lat), Some(lon)) => {
             if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-                problems.push(Problem::new(ErrorCode::OutOfRange, format!("{base}/lat"), "latitude is between -90 and 90"));
+                problems.push(Problem::new(ErrorCode::OutOfRange, text!(base, "/lat"), "latitude is between -90 and 90"));
             }
             if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-                problems.push(Problem::new(ErrorCode::OutOfRange, format!("{base}/lon"), "longitude is between -180 and 180"));
+                problems.push(Problem::new(ErrorCode::OutOfRange, text!(base, "/lon"), "longitude is between -180 and 180"));
             }
         }
-        (Some(_), None) => problems.push(Problem::new(ErrorCode::MissingField, format!("{base}/lon"), "give lon with lat")),
-        (None, Some(_)) => problems.push(Problem::new(ErrorCode::MissingField, format!("{base}/lat"), "give lat with lon")),
+        (Some(_), None) => problems.push(Problem::new(ErrorCode::MissingField, text!(base, "/lon"), "give lon with lat")),
+        (None, Some(_)) => problems.push(Problem::new(ErrorCode::MissingField, text!(base, "/lat"), "give lat with lon")),
         (None, None) => {}
     }
 }
@@ -69,6 +70,6 @@ pub fn check_coordinates(problems: &mut Vec<Problem>, base: &str, lat: Option<f6
 /// A whole number in `min..=max`.
 pub fn check_range(problems: &mut Vec<Problem>, path: &str, value: f64, min: f64, max: f64) {
     if !value.is_finite() || value < min || value > max {
-        problems.push(Problem::new(ErrorCode::OutOfRange, path, format!("{value} is outside {min}..={max}")));
+        problems.push(Problem::new(ErrorCode::OutOfRange, path, text!(value, " is outside ", min, "..=", max)));
     }
 }

@@ -1,377 +1,323 @@
-//! The JavaScript bindings: a [`PolicyEngine`] class and a few free functions. This module
-//! converts and forwards; every decision is taken by the core.
+//! The WebAssembly bindings: the only module that knows about JavaScript. It moves bytes in
+//! and out and forwards to [`crate::boundary`]; `pkg-templates/api.js` turns the results into
+//! the package's public API (`PolicyEngine`, `KeySet`, the functions, the error classes).
 //!
-//! Arguments cross the boundary as JSON text (`JSON.stringify`) and results come back as plain
-//! objects built by serde-wasm-bindgen; both use the same serde types and coded errors as the
-//! native API, so a request gives the same decision in every runtime. Histories cross as bytes (the compact encoding of
-//! [`crate::state::encode`]) so hosts store them as they are; the JSON form is accepted too.
-//! Bytes are decoded straight into the request after the rest of it is parsed: one parse of
-//! the text, no intermediate JSON tree (measured by `npm run bench`; see the README).
-//! Every failure becomes a thrown `CiamError` (or `PolicyError`) with `code`, `path`,
-//! `message` and `problems`; nothing a caller passes can panic and trap the instance.
+//! Why so bare: every argument crosses as numbers (offsets into one input buffer the JS side
+//! fills) and every result as the buffers of [`Output`], read by JS through the memory. That
+//! keeps the glue tiny and a decision to one call with no string conversion on either side.
 
-use crate::api::{KeySetSpec, Prevalidated, RecoveryTicketRequest, StepUpGrantRequest, VerifyRequest};
-use crate::error::{Error, ErrorCode, Problem};
-use crate::state::{self, Event, History};
-use crate::token::{self, codes, KeySet};
-use crate::{policy::presets, ChangeRequest, EvaluateRequest, Policy, RecoveryRequest};
-use js_sys::{Object, Reflect, Uint8Array, JSON};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use crate::boundary::{self, HistoryArg, Output, Status};
+use crate::token::{codes, KeySet};
+use crate::{presets, Policy};
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/pkg-templates/errors.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = makeError)]
-    fn make_error(policy: bool, code: &str, path: &str, message: &str, problems: JsValue) -> JsValue;
-}
-
-/// An argument type and the fields of it that carry a history (bytes or the JSON form).
-trait Argument: DeserializeOwned {
-    /// The fields that may hold a history given as bytes.
-    const HISTORY_FIELDS: &'static [&'static str] = &[];
-    /// Put a history decoded from bytes in `field` (one of `HISTORY_FIELDS`).
-    fn set_history(&mut self, _field: &str, _history: History) {}
-}
-
-impl Argument for EvaluateRequest {
-    const HISTORY_FIELDS: &'static [&'static str] = &["history", "sourceHistory"];
-    fn set_history(&mut self, field: &str, history: History) {
-        match field {
-            "history" => self.history = Some(history),
-            _ => self.source_history = Some(history),
-        }
-    }
-}
-
-impl Argument for RecoveryRequest {
-    const HISTORY_FIELDS: &'static [&'static str] = &["history", "sourceHistory"];
-    fn set_history(&mut self, field: &str, history: History) {
-        match field {
-            "history" => self.history = Some(history),
-            _ => self.source_history = Some(history),
-        }
-    }
-}
-
-impl Argument for ChangeRequest {
-    const HISTORY_FIELDS: &'static [&'static str] = &["history"];
-    fn set_history(&mut self, _field: &str, history: History) {
-        self.history = Some(history);
-    }
-}
-
-impl Argument for VerifyRequest {
-    const HISTORY_FIELDS: &'static [&'static str] = &["history"];
-    fn set_history(&mut self, _field: &str, history: History) {
-        self.history = Some(history);
-    }
-}
-
-impl Argument for Event {}
-impl Argument for KeySetSpec {}
-impl Argument for StepUpGrantRequest {}
-impl Argument for RecoveryTicketRequest {}
-
-/// What a failed call throws.
-type JsResult<T> = Result<T, JsValue>;
-
-/// A policy parsed and validated once, answering any number of calls.
+/// The call buffers: the input the JS side writes before a call, and the last call's
+/// output with its header. One per loaded module, shared by every engine.
 #[wasm_bindgen]
-pub struct PolicyEngine {
+#[derive(Default)]
+pub struct Io {
+    input: Vec<u8>,
+    out: Output,
+    /// status, then address and length of: words, nums, text, bytes.
+    header: [u32; 9],
+}
+
+#[wasm_bindgen]
+impl Io {
+    /// Empty buffers.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Io {
+        Io::default()
+    }
+
+    /// Make the input at least `len` bytes long; returns its address (which moves when it grows).
+    pub fn input(&mut self, len: u32) -> u32 {
+        let len = usize::try_from(len).unwrap_or(0);
+        if self.input.len() < len {
+            self.input.resize(len, 0);
+        }
+        address(self.input.as_ptr())
+    }
+
+    /// The address of the result header: the status, then address and length of the words,
+    /// the numbers, the text and the bytes of the last call's output.
+    pub fn header(&self) -> u32 {
+        address(self.header.as_ptr().cast())
+    }
+}
+
+impl Io {
+    fn slice(&self, offset: u32, len: u32) -> &[u8] {
+        let start = usize::try_from(offset).unwrap_or(usize::MAX);
+        let end = start.saturating_add(usize::try_from(len).unwrap_or(0));
+        self.input.get(start..end).unwrap_or_default()
+    }
+
+    fn text(&self, offset: u32, len: u32) -> &str {
+        // The JS side writes text with TextEncoder, always UTF-8.
+        core::str::from_utf8(self.slice(offset, len)).unwrap_or("")
+    }
+
+    fn bytes(&self, offset: u32, len: u32) -> Option<&[u8]> {
+        (len > 0 || offset > 0).then(|| self.slice(offset, len))
+    }
+
+    /// Run `call` with the input and the output, then fill the header.
+    fn run(&mut self, call: impl FnOnce(&[u8], &mut Output) -> Status) -> u32 {
+        let status = call(&self.input, &mut self.out);
+        let o = &self.out;
+        self.header = [
+            status as u32,
+            address(o.words.as_ptr().cast()),
+            length(o.words.len()),
+            address(o.nums.as_ptr().cast()),
+            length(o.nums.len()),
+            address(o.text.as_ptr()),
+            length(o.text.len()),
+            address(o.bytes.as_ptr()),
+            length(o.bytes.len()),
+        ];
+        status as u32
+    }
+}
+
+fn address(pointer: *const u8) -> u32 {
+    // wasm32 addresses are 32 bits.
+    u32::try_from(pointer as usize).unwrap_or(0)
+}
+
+fn length(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
+}
+
+/// Slice of the input between two offsets given by the caller.
+fn part(input: &[u8], offset: u32, len: u32) -> &[u8] {
+    let start = usize::try_from(offset).unwrap_or(usize::MAX);
+    input.get(start..start.saturating_add(usize::try_from(len).unwrap_or(0))).unwrap_or_default()
+}
+
+fn part_text(input: &[u8], offset: u32, len: u32) -> &str {
+    core::str::from_utf8(part(input, offset, len)).unwrap_or("")
+}
+
+/// A history argument: kind 0 none, 1 bytes, 2 JSON text.
+fn history_arg(input: &[u8], kind: u32, offset: u32, len: u32) -> HistoryArg<'_> {
+    match kind {
+        1 => HistoryArg::Bytes(part(input, offset, len)),
+        2 => HistoryArg::Json(part_text(input, offset, len)),
+        _ => HistoryArg::None,
+    }
+}
+
+/// Optional bytes: a zero length means absent (the JS side never passes empty histories as bytes;
+/// an empty Uint8Array goes as a one-byte marker-free region and fails to decode, as it should).
+fn optional_part(input: &[u8], present: bool, offset: u32, len: u32) -> Option<&[u8]> {
+    present.then(|| part(input, offset, len))
+}
+
+/// A policy, parsed and validated once, answering any number of calls.
+#[wasm_bindgen]
+pub struct Engine {
     policy: Policy,
 }
 
 #[wasm_bindgen]
-impl PolicyEngine {
-    /// An engine for a policy given as an object or as JSON text. Throws `PolicyError`
-    /// listing every problem of an invalid policy.
-    #[wasm_bindgen(constructor)]
-    pub fn new(policy: JsValue) -> JsResult<PolicyEngine> {
-        let parsed = match policy.as_string() {
-            Some(text) => Policy::from_json(&text),
-            None if policy.is_array() || !policy.is_object() => {
-                Err(Error::new(ErrorCode::InvalidType, "", "pass the policy as an object or as JSON text"))
+impl Engine {
+    /// An engine for the policy in the input (`len` bytes of JSON text), or nothing with a
+    /// policy error in the output.
+    pub fn create(io: &mut Io, len: u32) -> Option<Engine> {
+        let mut engine = None;
+        io.run(|input, out| match Policy::from_json(part_text(input, 0, len)) {
+            Ok(policy) => {
+                engine = Some(Engine { policy });
+                Status::Value
             }
-            None => to_json(&policy).and_then(|text| Policy::from_json(&text)),
-        };
-        parsed.map(|policy| PolicyEngine { policy }).map_err(policy_error)
+            Err(error) => out.error(&error, true),
+        });
+        engine
     }
 
-    /// An engine for a built-in preset (see `presets()`).
-    #[wasm_bindgen(js_name = fromPreset)]
-    pub fn from_preset(name: &str) -> JsResult<PolicyEngine> {
-        presets::load(name).map(|policy| PolicyEngine { policy }).map_err(policy_error)
+    /// An engine for the built-in preset named by the input.
+    pub fn preset(io: &mut Io, len: u32) -> Option<Engine> {
+        let mut engine = None;
+        io.run(|input, out| match presets::load(part_text(input, 0, len)) {
+            Ok(policy) => {
+                engine = Some(Engine { policy });
+                Status::Value
+            }
+            Err(error) => out.error(&error, true),
+        });
+        engine
     }
 
-    /// The policy document this engine decides with, as an object.
-    pub fn policy(&self) -> JsResult<JsValue> {
-        to_js(&self.policy)
+    /// Decide the packed request in the input (see [`boundary::packed`]).
+    pub fn evaluate(&self, io: &mut Io, len: u32) -> u32 {
+        io.run(|input, out| boundary::evaluate_packed(&self.policy, part(input, 0, len), out))
     }
 
-    /// Decide one action attempt.
-    pub fn evaluate(&self, request: JsValue) -> JsResult<JsValue> {
-        // Histories given as bytes were validated while decoding; the core does not check them again.
-        let (request, decoded) = from_js_decoded::<EvaluateRequest>(&request, "request", "")?;
-        let known = Prevalidated { history: decoded.contains(&"history"), source_history: decoded.contains(&"sourceHistory") };
-        crate::risk::evaluate_prevalidated(&self.policy, &request, known).map_err(error).and_then(|decision| to_js(&decision))
+    /// Decide a request given as JSON text, histories given as bytes beside it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn evaluate_text(&self, io: &mut Io, len: u32, history: bool, h_at: u32, h_len: u32, source: bool, s_at: u32, s_len: u32) -> u32 {
+        io.run(|input, out| {
+            let (h, s) = (optional_part(input, history, h_at, h_len), optional_part(input, source, s_at, s_len));
+            boundary::evaluate_text(&self.policy, part_text(input, 0, len), h, s, out)
+        })
     }
 
-    /// Decide one recovery attempt: channels offered, budget, grant, holds, notifications.
-    #[wasm_bindgen(js_name = evaluateRecovery)]
-    pub fn evaluate_recovery(&self, request: JsValue) -> JsResult<JsValue> {
-        self.decide(&request, crate::evaluate_recovery)
+    /// `evaluateRecovery`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn recovery(&self, io: &mut Io, len: u32, history: bool, h_at: u32, h_len: u32, source: bool, s_at: u32, s_len: u32) -> u32 {
+        io.run(|input, out| {
+            let (h, s) = (optional_part(input, history, h_at, h_len), optional_part(input, source, s_at, s_len));
+            boundary::evaluate_recovery(&self.policy, part_text(input, 0, len), h, s, out)
+        })
     }
 
-    /// Decide one change of a credential or identifier (email, phone, MFA, password, payout destination).
-    #[wasm_bindgen(js_name = evaluateChange)]
-    pub fn evaluate_change(&self, request: JsValue) -> JsResult<JsValue> {
-        self.decide(&request, crate::evaluate_change)
+    /// `evaluateChange`.
+    pub fn change(&self, io: &mut Io, len: u32, history: bool, h_at: u32, h_len: u32) -> u32 {
+        io.run(|input, out| {
+            boundary::evaluate_change(&self.policy, part_text(input, 0, len), optional_part(input, history, h_at, h_len), out)
+        })
     }
 
-    /// Mint a step-up grant (HS256 JWS) proving `sub` stepped up for `action`.
-    #[wasm_bindgen(js_name = mintStepUpGrant)]
-    pub fn mint_step_up_grant(&self, keys: &TokenKeys, request: JsValue) -> JsResult<JsValue> {
-        self.with_keys(keys, &request, token::mint_step_up_grant)
+    /// `record`: the history (kind 0 none, 1 bytes, 2 JSON text) with the event (JSON text) added.
+    pub fn record(&self, io: &mut Io, kind: u32, h_at: u32, h_len: u32, e_at: u32, e_len: u32) -> u32 {
+        io.run(|input, out| boundary::record(&self.policy, history_arg(input, kind, h_at, h_len), part_text(input, e_at, e_len), out))
     }
 
-    /// Mint a recovery ticket carrying the grant of an `evaluateRecovery` decision.
-    #[wasm_bindgen(js_name = mintRecoveryTicket)]
-    pub fn mint_recovery_ticket(&self, keys: &TokenKeys, request: JsValue) -> JsResult<JsValue> {
-        self.with_keys(keys, &request, token::mint_recovery_ticket)
+    /// The policy document, as a value.
+    pub fn policy(&self, io: &mut Io) -> u32 {
+        io.run(|_, out| out.value(&self.policy))
     }
 
-    /// Verify a token: signature, purpose, audience, subject, scope, lifetime, revocation and
-    /// supersession by the account's history. Returns the claims.
-    #[wasm_bindgen(js_name = verifyToken)]
-    pub fn verify_token(&self, keys: &TokenKeys, request: JsValue) -> JsResult<JsValue> {
-        self.with_keys(keys, &request, token::verify)
+    /// Mint a step-up grant (request as JSON text).
+    pub fn mint_step_up_grant(&self, io: &mut Io, keys: &Keys, len: u32) -> u32 {
+        io.run(|input, out| match boundary::read(part_text(input, 0, len), out) {
+            Ok(request) => match crate::token::mint_step_up_grant(&self.policy, &keys.keys, &request) {
+                Ok(minted) => out.value(&minted),
+                Err(error) => out.error(&error, false),
+            },
+            Err(status) => status,
+        })
     }
 
-    /// The pure reducer: `history` (bytes, the JSON form, or null for none) with `event`
-    /// added, aged and bounded by this policy. Returns the new history as bytes.
-    pub fn record(&self, history: JsValue, event: JsValue) -> JsResult<Uint8Array> {
-        // history_from_js validates whatever it returns (decoded bytes or the checked JSON form).
-        let history = history_from_js(&history, "/history").map_err(error)?;
-        let event: Event = from_js(&event, "event", "/event")?;
-        let next = state::record_validated(&self.policy, &history, &event).map_err(error)?;
-        Ok(Uint8Array::from(state::encode(&next).as_slice()))
+    /// Mint a recovery ticket (request as JSON text).
+    pub fn mint_recovery_ticket(&self, io: &mut Io, keys: &Keys, len: u32) -> u32 {
+        io.run(|input, out| match boundary::read(part_text(input, 0, len), out) {
+            Ok(request) => match crate::token::mint_recovery_ticket(&self.policy, &keys.keys, &request) {
+                Ok(minted) => out.value(&minted),
+                Err(error) => out.error(&error, false),
+            },
+            Err(status) => status,
+        })
+    }
+
+    /// Verify a token (request as JSON text, the history as bytes beside it).
+    pub fn verify_token(&self, io: &mut Io, keys: &Keys, len: u32, history: bool, h_at: u32, h_len: u32) -> u32 {
+        io.run(|input, out| {
+            boundary::verify_token(&self.policy, &keys.keys, part_text(input, 0, len), optional_part(input, history, h_at, h_len), out)
+        })
     }
 }
 
-impl PolicyEngine {
-    /// Read the request, let the core decide, return the decision as an object.
-    fn decide<Req: Argument, Res: Serialize>(
-        &self,
-        request: &JsValue,
-        core: fn(&Policy, &Req) -> crate::error::Result<Res>,
-    ) -> JsResult<JsValue> {
-        let request: Req = from_js(request, "request", "")?;
-        core(&self.policy, &request).map_err(error).and_then(|decision| to_js(&decision))
-    }
-
-    /// The same for calls that also need the host's keys.
-    fn with_keys<Req: Argument, Res: Serialize>(
-        &self,
-        keys: &TokenKeys,
-        request: &JsValue,
-        core: fn(&Policy, &KeySet, &Req) -> crate::error::Result<Res>,
-    ) -> JsResult<JsValue> {
-        let request: Req = from_js(request, "request", "")?;
-        core(&self.policy, &keys.keys, &request).map_err(error).and_then(|result| to_js(&result))
-    }
-}
-
-/// The host's HMAC keys for tokens (one signs, all verify), checked once.
-#[wasm_bindgen(js_name = KeySet)]
-pub struct TokenKeys {
+/// The host's token keys, checked once.
+#[wasm_bindgen]
+pub struct Keys {
     keys: KeySet,
 }
 
-#[wasm_bindgen(js_class = KeySet)]
-impl TokenKeys {
-    /// Keys from `{ signing, keys: [{ kid, secret }] }`, secrets unpadded base64url of at least 32 bytes.
-    #[wasm_bindgen(constructor)]
-    pub fn new(spec: JsValue) -> JsResult<TokenKeys> {
-        let spec: KeySetSpec = from_js(&spec, "key set", "")?;
-        KeySet::from_spec(&spec).map(|keys| TokenKeys { keys }).map_err(error)
-    }
-
-    /// The kid of the signing key.
-    #[wasm_bindgen(getter, js_name = signingKid)]
-    pub fn signing_kid(&self) -> String {
-        self.keys.signing_kid().to_string()
-    }
-}
-
-/// `count` (1–20) fresh recovery codes like `K7QM-3XRD-9PTA-W2HC`, from the platform's
-/// `crypto.getRandomValues`. Show them once; store only their hashes.
-#[wasm_bindgen(js_name = generateRecoveryCodes)]
-pub fn generate_recovery_codes(count: u32) -> JsResult<Vec<String>> {
-    codes::generate(usize::try_from(count).unwrap_or(usize::MAX)).map_err(error)
-}
-
-/// The storage hash of a recovery code under the host's pepper.
-#[wasm_bindgen(js_name = hashRecoveryCode)]
-pub fn hash_recovery_code(code: &str, pepper: &[u8]) -> JsResult<String> {
-    codes::hash(code, pepper).map_err(error)
-}
-
-/// Whether a typed recovery code matches a stored hash (constant time).
-#[wasm_bindgen(js_name = verifyRecoveryCode)]
-pub fn verify_recovery_code(code: &str, stored_hash: &str, pepper: &[u8]) -> bool {
-    codes::verify(code, stored_hash, pepper)
-}
-
-/// Names of the built-in presets, customer presets first.
 #[wasm_bindgen]
-pub fn presets() -> Vec<String> {
-    presets::names().into_iter().map(String::from).collect()
+impl Keys {
+    /// Keys from the key-set spec in the input (JSON text), or nothing with an error in the output.
+    pub fn create(io: &mut Io, len: u32) -> Option<Keys> {
+        let mut keys = None;
+        io.run(|input, out| match boundary::read::<crate::api::KeySetSpec>(part_text(input, 0, len), out) {
+            Ok(spec) => match KeySet::from_spec(&spec) {
+                Ok(set) => {
+                    keys = Some(Keys { keys: set });
+                    Status::Value
+                }
+                Err(error) => out.error(&error, false),
+            },
+            Err(status) => status,
+        });
+        keys
+    }
+
+    /// The signing key's id, as a value.
+    pub fn signing_kid(&self, io: &mut Io) -> u32 {
+        io.run(|_, out| out.value(&self.keys.signing_kid()))
+    }
 }
 
-/// The JSON text of a built-in preset, to start a custom policy from.
-#[wasm_bindgen(js_name = presetJson)]
-pub fn preset_json(name: &str) -> JsResult<String> {
-    presets::json(name).map(String::from).map_err(policy_error)
-}
-
-/// The package version.
+/// The names the decision layout sends as indices, as a value:
+/// `{outcomes, levels, reasons, factors}`, each in declaration order.
 #[wasm_bindgen]
-pub fn version() -> String {
-    crate::version().to_string()
+pub fn names(io: &mut Io) -> u32 {
+    io.run(|_, out| out.value(&crate::boundary::Names))
 }
 
-/// The JSON form of a history held as bytes (for logs, debugging and migrations).
-#[wasm_bindgen(js_name = decodeHistory)]
-pub fn decode_history(bytes: &[u8]) -> JsResult<JsValue> {
-    state::decode(bytes).map_err(error).and_then(|history| to_js(&history))
+/// The built-in presets' names, customer presets first.
+#[wasm_bindgen]
+pub fn presets(io: &mut Io) -> u32 {
+    io.run(|_, out| out.value(&presets::names()))
 }
 
-/// The byte form of a history given in its JSON form (validated first).
-#[wasm_bindgen(js_name = encodeHistory)]
-pub fn encode_history(history: JsValue) -> JsResult<Uint8Array> {
-    let history = history_from_js(&history, "/history").map_err(error)?;
-    Ok(Uint8Array::from(state::encode(&history).as_slice()))
+/// The JSON text of the preset named by the input.
+#[wasm_bindgen]
+pub fn preset_json(io: &mut Io, len: u32) -> u32 {
+    io.run(|input, out| match presets::json(part_text(input, 0, len)) {
+        Ok(text) => out.value(&text),
+        Err(error) => out.error(&error, true),
+    })
 }
 
-/// Read a call's argument: histories given as bytes are decoded first, then the rest is read
-/// from its JSON text with the core's serde types (unknown fields rejected, coded errors with
-/// paths) and the decoded histories put in place. `base` is the JSON path the argument's own
-/// errors are reported under (`""` for a request).
-fn from_js<T: Argument>(value: &JsValue, what: &str, base: &str) -> JsResult<T> {
-    from_js_decoded(value, what, base).map(|(argument, _)| argument)
+/// The crate version.
+#[wasm_bindgen]
+pub fn version(io: &mut Io) -> u32 {
+    io.run(|_, out| out.value(&crate::version()))
 }
 
-/// [`from_js`], also naming the fields whose histories were decoded from bytes.
-fn from_js_decoded<T: Argument>(value: &JsValue, what: &str, base: &str) -> JsResult<(T, Vec<&'static str>)> {
-    let parsed = if value.is_undefined() || value.is_null() {
-        Err(Error::new(ErrorCode::MissingField, base, format!("pass the {what} as an object")))
-    } else if value.is_array() || !value.is_object() {
-        // serde would read a struct from an array positionally; arguments here are objects.
-        Err(Error::new(ErrorCode::InvalidType, base, format!("pass the {what} as an object")))
-    } else {
-        read_argument(value).map_err(|e| e.nested_under(base))
-    };
-    parsed.map_err(error)
+/// A history (kind 1 bytes, 2 JSON text) in its JSON form, or as bytes when `to_bytes`.
+#[wasm_bindgen]
+pub fn convert_history(io: &mut Io, kind: u32, len: u32, to_bytes: bool) -> u32 {
+    io.run(|input, out| boundary::convert_history(history_arg(input, kind, 0, len), to_bytes, out))
 }
 
-/// An object argument: byte histories decoded, the rest parsed from its JSON text, then the
-/// histories put in place (so they never go through JSON at all).
-fn read_argument<T: Argument>(value: &JsValue) -> Result<(T, Vec<&'static str>), Error> {
-    let mut decoded = Vec::new();
-    for field in T::HISTORY_FIELDS {
-        let Ok(item) = Reflect::get(value, &JsValue::from_str(field)) else { continue };
-        if let Some(bytes) = item.dyn_ref::<Uint8Array>() {
-            let history = state::decode(&bytes.to_vec()).map_err(|e| rebase(e, "/history", &format!("/{field}")))?;
-            decoded.push((*field, history));
-        }
-    }
-    let text = if decoded.is_empty() {
-        to_json(value)?
-    } else {
-        // The caller's object stays untouched: the byte fields are left out of a shallow copy.
-        let copy = Object::assign(&Object::new(), &Object::from(value.clone()));
-        for (field, _) in &decoded {
-            // Deleting an own property of a plain copy cannot fail.
-            let _ = Reflect::delete_property(&copy, &JsValue::from_str(field));
-        }
-        to_json(&copy)?
-    };
-    let mut argument: T = crate::json::from_str(&text)?;
-    let mut fields = Vec::with_capacity(decoded.len());
-    for (field, history) in decoded {
-        argument.set_history(field, history);
-        fields.push(field);
-    }
-    Ok((argument, fields))
+/// `count` fresh recovery codes, as a value.
+#[wasm_bindgen]
+pub fn generate_recovery_codes(io: &mut Io, count: u32) -> u32 {
+    io.run(|_, out| match codes::generate(usize::try_from(count).unwrap_or(usize::MAX)) {
+        Ok(codes) => out.value(&codes),
+        Err(error) => out.error(&error, false),
+    })
 }
 
-/// A history argument: `null`/`undefined` (none yet), bytes, or the JSON form.
-fn history_from_js(value: &JsValue, path: &str) -> Result<History, Error> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(History::new());
-    }
-    if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
-        return state::decode(&bytes.to_vec()).map_err(|e| rebase(e, "/history", path));
-    }
-    if value.is_array() || !value.is_object() {
-        return Err(Error::new(ErrorCode::InvalidType, path, "pass a history as the Uint8Array record() returned, its JSON form, or null"));
-    }
-    let history: History = crate::json::from_str(&to_json(value)?).map_err(|e| e.nested_under(path))?;
-    history.validate(path)?;
-    Ok(history)
+/// The storage hash of the code (input `0..code_len`) under the pepper that follows it.
+#[wasm_bindgen]
+pub fn hash_recovery_code(io: &mut Io, code_len: u32, pepper_len: u32) -> u32 {
+    io.run(|input, out| match codes::hash(part_text(input, 0, code_len), part(input, code_len, pepper_len)) {
+        Ok(hash) => out.value(&hash),
+        Err(error) => out.error(&error, false),
+    })
 }
 
-/// Any JS value as JSON text, through `JSON.stringify` (so `undefined` fields are absent and
-/// `toJSON` is honoured). Values JSON cannot hold (BigInt, cycles, functions) are errors.
-fn to_json(value: &JsValue) -> Result<String, Error> {
-    let text = JSON::stringify(value)
-        .ok()
-        .and_then(|text| text.as_string())
-        .ok_or_else(|| Error::new(ErrorCode::InvalidType, "", "the value cannot be represented as JSON (BigInt, cycle or function?)"))?;
-    if text.len() > crate::json::MAX_JSON_BYTES {
-        return Err(Error::new(
-            ErrorCode::TooLong,
-            "",
-            format!("the value is {} bytes as JSON; the limit is {}", text.len(), crate::json::MAX_JSON_BYTES),
-        ));
-    }
-    Ok(text)
+/// Whether the code matches the stored hash under the pepper (input: code, hash, pepper).
+#[wasm_bindgen]
+pub fn verify_recovery_code(io: &Io, code_len: u32, hash_len: u32, pepper_len: u32) -> bool {
+    let code = io.text(0, code_len);
+    let hash = io.text(code_len, hash_len);
+    let pepper = io.bytes(code_len.saturating_add(hash_len), pepper_len).unwrap_or_default();
+    codes::verify(code, hash, pepper)
 }
 
-/// A serializable result as a plain JS object.
-///
-/// Built directly by serde-wasm-bindgen in its JSON-compatible mode (plain objects, `null` for
-/// unit): the same object `JSON.parse` would give for the JSON text, about 2.5× faster than
-/// writing the text and parsing it (measured with `npm run bench`; see the README).
-fn to_js<T: Serialize>(value: &T) -> JsResult<JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| error(Error::new(ErrorCode::InvalidType, "", e.to_string())))
+/// A number literal the exact reader cannot convert, read by JavaScript's correctly rounded
+/// `parseFloat` (see [`crate::json::number`]).
+pub(crate) fn host_parse_number(literal: &str) -> f64 {
+    js_sys::parse_float(literal)
 }
 
-/// Move problems found under `from` (the decoder's path) to `to` (where the caller put the history).
-fn rebase(error: Error, from: &str, to: &str) -> Error {
-    let moved: Vec<Problem> = error
-        .problems()
-        .map(|p| {
-            let rest = p.path.strip_prefix(from).unwrap_or(&p.path);
-            Problem::new(p.code, format!("{to}{rest}"), p.message.clone())
-        })
-        .collect();
-    Error::from_problems(moved).unwrap_or(error)
-}
-
-fn error(error: Error) -> JsValue {
-    throwable(false, &error)
-}
-
-fn policy_error(error: Error) -> JsValue {
-    throwable(true, &error)
-}
-
-fn throwable(policy: bool, error: &Error) -> JsValue {
-    let problems: Vec<&Problem> = error.problems().collect();
-    let problems = serde_json::to_string(&problems).ok().and_then(|text| JSON::parse(&text).ok()).unwrap_or(JsValue::NULL);
-    make_error(policy, error.code().as_str(), error.path(), &error.to_string(), problems)
+/// JavaScript's shortest text of a number (see [`crate::json::number`]).
+pub(crate) fn host_number_text(value: f64) -> String {
+    js_sys::Number::from(value).to_string_with_radix(10).map(String::from).unwrap_or_default()
 }

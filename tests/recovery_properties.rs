@@ -32,7 +32,7 @@ fn policy_with_grant(i: usize, lifetime: u64, scopes: u16) -> Policy {
         chosen.push("sign_in");
     }
     doc["recovery"]["grant"] = json!({ "scopes": chosen, "lifetime": lifetime });
-    Policy::from_value(doc).unwrap()
+    Policy::from_json(&doc.to_string()).unwrap()
 }
 
 fn attempts_history(policy: &Policy, offsets: &[(u16, u8)]) -> History {
@@ -69,7 +69,7 @@ proptest! {
         let request = RecoveryRequest {
             now: NOW,
             channel: channel.map(|c| RecoveryChannel::ALL[c]),
-            lost: lost.map(|l| serde_json::from_value(json!(lost_names[l])).unwrap()),
+            lost: lost.map(|l| ciam_policy::json::from_str(&json!(lost_names[l]).to_string()).unwrap()),
             compromised,
             account: known.then(|| RecoveryAccount {
                 channels: subset(&RecoveryChannel::ALL, channels),
@@ -77,7 +77,7 @@ proptest! {
                 second_factor: second,
                 primary: None,
             }),
-            device: Some(serde_json::from_value(json!({ "id": "d1", "managed": managed })).unwrap()),
+            device: Some(ciam_policy::json::from_str(&json!({ "id": "d1", "managed": managed }).to_string()).unwrap()),
             network: None,
             history: Some(history.clone()),
             source_history: Some(history),
@@ -103,7 +103,7 @@ proptest! {
                 let second_factor = account.second_factor.unwrap_or_else(|| account.factors.iter().any(|f| matches!(f, Factor::Passkey | Factor::SecurityKey | Factor::Totp | Factor::Push | Factor::Sms)));
                 let used: Vec<RecoveryChannel> = request.channel.into_iter().chain(request.proven.iter().copied()).collect();
                 if second_factor && used.len() == 1 {
-                    prop_assert!(rp.channels.0.get(&used[0]).is_some_and(|c| c.strength >= 2));
+                    prop_assert!(rp.channels.get(&used[0]).is_some_and(|c| c.strength >= 2));
                 }
             }
         }
@@ -172,7 +172,7 @@ proptest! {
                 now,
                 change,
                 replaces: None,
-                session: Some(serde_json::from_value(json!({ "aal": 2, "amr": ["hwk"], "authTime": now })).unwrap()),
+                session: Some(ciam_policy::json::from_str(&json!({ "aal": 2, "amr": ["hwk"], "authTime": now }).to_string()).unwrap()),
                 account: account.clone(),
                 verified: vec![
                     VerifiedMethod { method: RecoveryChannel::Passkey, at: now },
@@ -211,13 +211,13 @@ proptest! {
     #[test]
     fn no_recovery_or_change_input_panics(which in 0usize..4, value in arbitrary_request()) {
         let policy = preset(which);
-        if let Ok(request) = ciam_policy::json::from_value::<RecoveryRequest>(value.clone()) {
+        if let Ok(request) = ciam_policy::json::from_str::<RecoveryRequest>(&value.to_string()) {
             let _ = evaluate_recovery(&policy, &request);
         }
-        if let Ok(request) = ciam_policy::json::from_value::<ChangeRequest>(value.clone()) {
+        if let Ok(request) = ciam_policy::json::from_str::<ChangeRequest>(&value.to_string()) {
             let _ = evaluate_change(&policy, &request);
         }
-        if let Ok(request) = ciam_policy::json::from_value::<ciam_policy::EvaluateRequest>(value) {
+        if let Ok(request) = ciam_policy::json::from_str::<ciam_policy::EvaluateRequest>(&value.to_string()) {
             let _ = ciam_policy::evaluate(&policy, &request);
         }
     }
@@ -232,9 +232,9 @@ proptest! {
         });
         prop_assert!(verify(text.clone(), NOW).is_err());
         let _ = base64url::decode(&text);
-        let minted = token::mint_step_up_grant(&policy, &keys, &serde_json::from_value(json!({
+        let minted = token::mint_step_up_grant(&policy, &keys, &ciam_policy::json::from_str(&json!({
             "now": NOW, "sub": "a", "aud": "shop", "acr": "x", "authTime": NOW, "action": "payout"
-        })).unwrap()).unwrap();
+        }).to_string()).unwrap()).unwrap();
         let mut bytes = minted.token.clone().into_bytes();
         let i = index % bytes.len();
         if bytes[i] != byte {

@@ -1,6 +1,7 @@
 //! The built-in presets, shipped as JSON files embedded in the crate. Three customer presets
 //! and, for comparison only, `workforce`: the pattern the product argues against.
 
+use crate::text;
 use super::Policy;
 use crate::error::{Error, ErrorCode, Result};
 
@@ -22,7 +23,7 @@ pub fn json(name: &str) -> Result<&'static str> {
         Error::new(
             ErrorCode::UnknownPreset,
             "",
-            format!("no preset named `{}`; the presets are {}", name.chars().take(64).collect::<String>(), names().join(", ")),
+            text!("no preset named `", name.chars().take(64).collect::<String>(), "`; the presets are ", names().join(", ")),
         )
     })
 }

@@ -6,11 +6,10 @@
 //! Validation of this section lives in [`check`]; the decisions that read it live in
 //! [`crate::recovery`].
 
+use crate::text;
 use crate::error::{pointer_segment, ErrorCode, Problem};
 use crate::json::UniqueMap;
 use crate::state::{ChangeKind, MAX_RECOVERY_ATTEMPTS};
-use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// NIST SP 800-63B-4: a code sent by SMS or voice lives at most 10 minutes.
 pub const NIST_MAX_PHONE_CODE_LIFETIME: u64 = 600;
@@ -27,59 +26,32 @@ pub const MAX_BUDGET_WINDOW: u64 = 30 * 86_400;
 /// Longest cooldown, seconds (one day).
 pub const MAX_COOLDOWN: u64 = 86_400;
 
-/// A way back into an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RecoveryChannel {
-    /// A code or link sent to the account's email address.
-    Email,
-    /// A code sent by SMS to the account's phone number.
-    Sms,
-    /// A code read out by a voice call to the account's phone number.
-    Voice,
-    /// One of the saved single-use recovery codes.
-    RecoveryCode,
-    /// A passkey on another device (a synced passkey, or a second device's passkey).
-    Passkey,
-    /// A code from the account's authenticator app.
-    Totp,
-    /// A code or link sent to a second, independent email address.
-    SecondEmail,
-    /// A code relayed by a contact the customer named in advance.
-    TrustedContact,
-    /// Support-assisted identity proofing (documents, a live check).
-    Support,
+crate::wire_enum! {
+    /// A way back into an account.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum RecoveryChannel {
+        /// A code or link sent to the account's email address.
+        Email = "email",
+        /// A code sent by SMS to the account's phone number.
+        Sms = "sms",
+        /// A code read out by a voice call to the account's phone number.
+        Voice = "voice",
+        /// One of the saved single-use recovery codes.
+        RecoveryCode = "recovery_code",
+        /// A passkey on another device (a synced passkey, or a second device's passkey).
+        Passkey = "passkey",
+        /// A code from the account's authenticator app.
+        Totp = "totp",
+        /// A code or link sent to a second, independent email address.
+        SecondEmail = "second_email",
+        /// A code relayed by a contact the customer named in advance.
+        TrustedContact = "trusted_contact",
+        /// Support-assisted identity proofing (documents, a live check).
+        Support = "support",
+    }
 }
 
 impl RecoveryChannel {
-    /// Every channel, in declaration order.
-    pub const ALL: [RecoveryChannel; 9] = [
-        RecoveryChannel::Email,
-        RecoveryChannel::Sms,
-        RecoveryChannel::Voice,
-        RecoveryChannel::RecoveryCode,
-        RecoveryChannel::Passkey,
-        RecoveryChannel::Totp,
-        RecoveryChannel::SecondEmail,
-        RecoveryChannel::TrustedContact,
-        RecoveryChannel::Support,
-    ];
-
-    /// The snake_case wire name (also the `channel` of recovery events in a history).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecoveryChannel::Email => "email",
-            RecoveryChannel::Sms => "sms",
-            RecoveryChannel::Voice => "voice",
-            RecoveryChannel::RecoveryCode => "recovery_code",
-            RecoveryChannel::Passkey => "passkey",
-            RecoveryChannel::Totp => "totp",
-            RecoveryChannel::SecondEmail => "second_email",
-            RecoveryChannel::TrustedContact => "trusted_contact",
-            RecoveryChannel::Support => "support",
-        }
-    }
-
     /// What the channel depends on. Two channels are independent when their anchors differ:
     /// an SMS and a voice code both fall with the phone number.
     pub fn anchor(self) -> Anchor {
@@ -117,14 +89,9 @@ impl RecoveryChannel {
     }
 }
 
-impl fmt::Display for RecoveryChannel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// What a recovery channel depends on; losing it loses every channel with that anchor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
 pub enum Anchor {
     /// The primary mailbox.
     Mailbox,
@@ -144,119 +111,115 @@ pub enum Anchor {
     Proofing,
 }
 
-/// What a completed recovery lets the recovered session do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RecoveryScope {
-    /// Sign in (a session at the grant's limited assurance).
-    SignIn,
-    /// Replace the lost credential (set a new password, enrol a new passkey or authenticator).
-    ResetCredential,
-    /// Enrol an additional factor.
-    EnrollFactor,
-    /// Read account details.
-    ViewAccount,
+impl Anchor {
+    /// How many anchors there are.
+    pub const COUNT: usize = 8;
 }
 
-impl RecoveryScope {
-    /// The snake_case wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecoveryScope::SignIn => "sign_in",
-            RecoveryScope::ResetCredential => "reset_credential",
-            RecoveryScope::EnrollFactor => "enroll_factor",
-            RecoveryScope::ViewAccount => "view_account",
-        }
+crate::wire_enum! {
+    /// What a completed recovery lets the recovered session do.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum RecoveryScope {
+        /// Sign in (a session at the grant's limited assurance).
+        SignIn = "sign_in",
+        /// Replace the lost credential (set a new password, enrol a new passkey or authenticator).
+        ResetCredential = "reset_credential",
+        /// Enrol an additional factor.
+        EnrollFactor = "enroll_factor",
+        /// Read account details.
+        ViewAccount = "view_account",
     }
 }
 
-/// The whole `recovery` section.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RecoveryPolicy {
-    /// Whether customers recover on their own. Without it (the workforce pattern) only
-    /// `support` may be declared.
-    pub self_service: bool,
-    /// The channels offered, with what each proves and its limits.
-    pub channels: UniqueMap<RecoveryChannel, ChannelPolicy>,
-    /// Attempt budget per source IP across every account and channel.
-    pub source_ip: Budget,
+crate::wire_struct! {
+    /// The whole `recovery` section.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct RecoveryPolicy {
+        /// Whether customers recover on their own. Without it (the workforce pattern) only
+        /// `support` may be declared.
+        pub self_service: bool = "selfService";
+        /// The channels offered, with what each proves and its limits.
+        pub channels: UniqueMap<RecoveryChannel, ChannelPolicy> = "channels";
+        /// Attempt budget per source IP across every account and channel.
+        pub source_ip: Budget = "sourceIp";
+        /// What a completed recovery grants.
+        pub grant: GrantPolicy = "grant";
+        /// What is held after a recovery, and for how long.
+        pub hold: HoldPolicy = "hold";
+        /// Email and phone (the recovery identifiers) are never both changed within this many seconds.
+        pub identifier_change_window: u64 = "identifierChangeWindow";
+        /// Replacing the primary recovery channel needs a step-up by another method at most this
+        /// many seconds old.
+        pub change_step_up_max_age: u64 = "changeStepUpMaxAge";
+        /// Longest lifetime of a step-up grant token, seconds.
+        pub step_up_grant_lifetime: u64 = "stepUpGrantLifetime";
+    }
+}
+
+crate::wire_struct! {
+    /// One recovery channel.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ChannelPolicy {
+        /// The strength a successful use proves: 1 for one factor (a code, a saved code, an
+        /// authenticator), 2 for a multi-factor proof (a passkey with user verification,
+        /// identity proofing). An account with a second factor needs strength 2 from independent
+        /// channels to recover (NIST SP 800-63B-4).
+        pub strength: u8 = "strength";
+        /// Friction rank: lower is easier for the customer; channels are offered in this order.
+        pub friction: u8 = "friction";
+        /// Lifetime of the code or link the channel sends, seconds; required for channels that
+        /// send one and capped at the NIST maxima (SMS/voice 600, email 86400).
+        pub code_lifetime: Option<u64> = "codeLifetime", optional;
+        /// Attempts allowed per account in `window` (1–16: what a history holds).
+        pub attempts: u32 = "attempts";
+        /// Window of the attempt budget, seconds (sliding).
+        pub window: u64 = "window";
+        /// Wait after the first attempt before the next one, seconds (0 for none).
+        pub cooldown: u64 = "cooldown";
+        /// Growth of the wait per further attempt in the window (1–10).
+        pub backoff: u32 = "backoff";
+        /// Cap on the wait, seconds.
+        pub max_cooldown: u64 = "maxCooldown";
+        /// Whether the channel may only be used from a managed device (workforce pattern).
+        pub managed_device_required: bool = "managedDeviceRequired", default;
+    }
+}
+
+crate::wire_struct! {
+    /// A count of attempts per sliding window.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Budget {
+        /// Attempts allowed in `window` (1–16).
+        pub attempts: u32 = "attempts";
+        /// Window, seconds.
+        pub window: u64 = "window";
+    }
+}
+
+crate::wire_struct! {
     /// What a completed recovery grants.
-    pub grant: GrantPolicy,
-    /// What is held after a recovery, and for how long.
-    pub hold: HoldPolicy,
-    /// Email and phone (the recovery identifiers) are never both changed within this many seconds.
-    pub identifier_change_window: u64,
-    /// Replacing the primary recovery channel needs a step-up by another method at most this
-    /// many seconds old.
-    pub change_step_up_max_age: u64,
-    /// Longest lifetime of a step-up grant token, seconds.
-    pub step_up_grant_lifetime: u64,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct GrantPolicy {
+        /// What the recovered session may do.
+        pub scopes: Vec<RecoveryScope> = "scopes";
+        /// How long the grant lives, seconds (at most one hour).
+        pub lifetime: u64 = "lifetime";
+    }
 }
 
-/// One recovery channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ChannelPolicy {
-    /// The strength a successful use proves: 1 for one factor (a code, a saved code, an
-    /// authenticator), 2 for a multi-factor proof (a passkey with user verification,
-    /// identity proofing). An account with a second factor needs strength 2 from independent
-    /// channels to recover (NIST SP 800-63B-4).
-    pub strength: u8,
-    /// Friction rank: lower is easier for the customer; channels are offered in this order.
-    pub friction: u8,
-    /// Lifetime of the code or link the channel sends, seconds; required for channels that
-    /// send one and capped at the NIST maxima (SMS/voice 600, email 86400).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code_lifetime: Option<u64>,
-    /// Attempts allowed per account in `window` (1–16: what a history holds).
-    pub attempts: u32,
-    /// Window of the attempt budget, seconds (sliding).
-    pub window: u64,
-    /// Wait after the first attempt before the next one, seconds (0 for none).
-    pub cooldown: u64,
-    /// Growth of the wait per further attempt in the window (1–10).
-    pub backoff: u32,
-    /// Cap on the wait, seconds.
-    pub max_cooldown: u64,
-    /// Whether the channel may only be used from a managed device (workforce pattern).
-    #[serde(default)]
-    pub managed_device_required: bool,
-}
-
-/// A count of attempts per sliding window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Budget {
-    /// Attempts allowed in `window` (1–16).
-    pub attempts: u32,
-    /// Window, seconds.
-    pub window: u64,
-}
-
-/// What a completed recovery grants.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct GrantPolicy {
-    /// What the recovered session may do.
-    pub scopes: Vec<RecoveryScope>,
-    /// How long the grant lives, seconds (at most one hour).
-    pub lifetime: u64,
-}
-
-/// The hold after a recovery.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct HoldPolicy {
-    /// Seconds after a recovery during which the held actions and changes are denied.
-    pub duration: u64,
-    /// Catalog actions denied during the hold.
-    pub actions: Vec<String>,
-    /// Catalog actions denied during the hold above an amount (policy currency).
-    #[serde(default)]
-    pub amount_over: UniqueMap<String, f64>,
-    /// Changes (`evaluateChange`) denied during the hold.
-    pub changes: Vec<ChangeKind>,
+crate::wire_struct! {
+    /// The hold after a recovery.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct HoldPolicy {
+        /// Seconds after a recovery during which the held actions and changes are denied.
+        pub duration: u64 = "duration";
+        /// Catalog actions denied during the hold.
+        pub actions: Vec<String> = "actions";
+        /// Catalog actions denied during the hold above an amount (policy currency).
+        pub amount_over: UniqueMap<String, f64> = "amountOver", default;
+        /// Changes (`evaluateChange`) denied during the hold.
+        pub changes: Vec<ChangeKind> = "changes";
+    }
 }
 
 impl RecoveryPolicy {
@@ -276,7 +239,7 @@ impl RecoveryPolicy {
         };
         RecoveryPolicy {
             self_service: false,
-            channels: UniqueMap([(RecoveryChannel::Support, support)].into_iter().collect()),
+            channels: [(RecoveryChannel::Support, support)].into_iter().collect(),
             source_ip: Budget { attempts: 16, window: 3600 },
             grant: GrantPolicy { scopes: vec![RecoveryScope::SignIn, RecoveryScope::ResetCredential], lifetime: 900 },
             hold: HoldPolicy {
@@ -293,7 +256,7 @@ impl RecoveryPolicy {
 
     /// The longest window this section looks back over, seconds.
     pub fn horizon(&self) -> u64 {
-        let channels = self.channels.0.values().map(|c| c.window);
+        let channels = self.channels.values().map(|c| c.window);
         [self.source_ip.window, self.hold.duration, self.identifier_change_window].into_iter().chain(channels).max().unwrap_or(0)
     }
 }
@@ -303,43 +266,43 @@ pub fn check(recovery: &RecoveryPolicy, has_action: &dyn Fn(&str) -> bool, max_w
     let mut p = Vec::new();
     let range = |p: &mut Vec<Problem>, path: String, value: u64, min: u64, max: u64| {
         if value < min || value > max {
-            p.push(Problem::new(ErrorCode::OutOfRange, path, format!("{value} is outside {min}..={max}")));
+            p.push(Problem::new(ErrorCode::OutOfRange, path, text!(value, " is outside ", min, "..=", max)));
         }
     };
     let attempts_max = u64::try_from(MAX_RECOVERY_ATTEMPTS).unwrap_or(16);
-    if recovery.channels.0.is_empty() {
+    if recovery.channels.is_empty() {
         p.push(Problem::new(ErrorCode::OutOfRange, "/recovery/channels", "declare at least one recovery channel (support, at least)"));
     }
-    for (channel, rule) in &recovery.channels.0 {
-        let path = format!("/recovery/channels/{channel}");
+    for (channel, rule) in recovery.channels.iter() {
+        let path = text!("/recovery/channels/", channel);
         if !recovery.self_service && *channel != RecoveryChannel::Support {
             p.push(Problem::new(ErrorCode::Inconsistent, path.clone(), "without selfService only `support` recovery may be declared"));
         }
-        range(&mut p, format!("{path}/strength"), rule.strength.into(), 1, 2);
+        range(&mut p, text!(path, "/strength"), rule.strength.into(), 1, 2);
         match (channel.sends_code(), rule.code_lifetime) {
             (true, None) => p.push(Problem::new(
                 ErrorCode::MissingField,
-                format!("{path}/codeLifetime"),
-                format!("`{channel}` sends a code or link: give its lifetime in seconds"),
+                text!(path, "/codeLifetime"),
+                text!("`", channel, "` sends a code or link: give its lifetime in seconds"),
             )),
-            (true, Some(lifetime)) => range(&mut p, format!("{path}/codeLifetime"), lifetime, 30, channel.max_code_lifetime()),
+            (true, Some(lifetime)) => range(&mut p, text!(path, "/codeLifetime"), lifetime, 30, channel.max_code_lifetime()),
             (false, Some(_)) => p.push(Problem::new(
                 ErrorCode::Inconsistent,
-                format!("{path}/codeLifetime"),
-                format!("`{channel}` sends no code; remove codeLifetime"),
+                text!(path, "/codeLifetime"),
+                text!("`", channel, "` sends no code; remove codeLifetime"),
             )),
             (false, None) => {}
         }
-        range(&mut p, format!("{path}/attempts"), rule.attempts.into(), 1, attempts_max);
-        range(&mut p, format!("{path}/window"), rule.window, 60, MAX_BUDGET_WINDOW.min(max_window));
-        range(&mut p, format!("{path}/cooldown"), rule.cooldown, 0, MAX_COOLDOWN);
-        range(&mut p, format!("{path}/backoff"), rule.backoff.into(), 1, 10);
-        range(&mut p, format!("{path}/maxCooldown"), rule.max_cooldown, 0, MAX_COOLDOWN);
+        range(&mut p, text!(path, "/attempts"), rule.attempts.into(), 1, attempts_max);
+        range(&mut p, text!(path, "/window"), rule.window, 60, MAX_BUDGET_WINDOW.min(max_window));
+        range(&mut p, text!(path, "/cooldown"), rule.cooldown, 0, MAX_COOLDOWN);
+        range(&mut p, text!(path, "/backoff"), rule.backoff.into(), 1, 10);
+        range(&mut p, text!(path, "/maxCooldown"), rule.max_cooldown, 0, MAX_COOLDOWN);
         if rule.max_cooldown < rule.cooldown {
-            p.push(Problem::new(ErrorCode::Inconsistent, format!("{path}/maxCooldown"), "maxCooldown must be at least cooldown"));
+            p.push(Problem::new(ErrorCode::Inconsistent, text!(path, "/maxCooldown"), "maxCooldown must be at least cooldown"));
         }
     }
-    if recovery.self_service && !recovery.channels.0.values().any(|c| !c.managed_device_required) {
+    if recovery.self_service && !recovery.channels.values().any(|c| !c.managed_device_required) {
         p.push(Problem::new(
             ErrorCode::Inconsistent,
             "/recovery/channels",
@@ -357,8 +320,8 @@ pub fn check(recovery: &RecoveryPolicy, has_action: &dyn Fn(&str) -> bool, max_w
         if grant.scopes.iter().take(i).any(|s| s == scope) {
             p.push(Problem::new(
                 ErrorCode::DuplicateKey,
-                format!("/recovery/grant/scopes/{i}"),
-                format!("`{}` is listed twice", scope.as_str()),
+                text!("/recovery/grant/scopes/", i),
+                text!("`", scope.as_str(), "` is listed twice"),
             ));
         }
     }
@@ -370,24 +333,24 @@ pub fn check(recovery: &RecoveryPolicy, has_action: &dyn Fn(&str) -> bool, max_w
         p.push(Problem::new(ErrorCode::TooLong, "/recovery/hold/actions", "at most 64 held actions"));
     }
     for (i, action) in hold.actions.iter().enumerate() {
-        let path = format!("/recovery/hold/actions/{i}");
+        let path = text!("/recovery/hold/actions/", i);
         if !has_action(action) {
-            p.push(Problem::new(ErrorCode::UnknownAction, path, format!("`{}` is not in the action catalog", short(action))));
+            p.push(Problem::new(ErrorCode::UnknownAction, path, text!("`", short(action), "` is not in the action catalog")));
         } else if hold.actions.iter().take(i).any(|a| a == action) {
-            p.push(Problem::new(ErrorCode::DuplicateKey, path, format!("`{}` is listed twice", short(action))));
+            p.push(Problem::new(ErrorCode::DuplicateKey, path, text!("`", short(action), "` is listed twice")));
         }
     }
-    for (action, over) in &hold.amount_over.0 {
-        let path = format!("/recovery/hold/amountOver/{}", pointer_segment(action));
+    for (action, over) in hold.amount_over.iter() {
+        let path = text!("/recovery/hold/amountOver/", pointer_segment(action));
         if !has_action(action) {
-            p.push(Problem::new(ErrorCode::UnknownAction, path, format!("`{}` is not in the action catalog", short(action))));
+            p.push(Problem::new(ErrorCode::UnknownAction, path, text!("`", short(action), "` is not in the action catalog")));
         } else if !over.is_finite() || *over < 0.0 {
             p.push(Problem::new(ErrorCode::OutOfRange, path, "use a finite amount of zero or more"));
         }
     }
     for (i, change) in hold.changes.iter().enumerate() {
         if hold.changes.iter().take(i).any(|c| c == change) {
-            p.push(Problem::new(ErrorCode::DuplicateKey, format!("/recovery/hold/changes/{i}"), "a change is listed twice"));
+            p.push(Problem::new(ErrorCode::DuplicateKey, text!("/recovery/hold/changes/", i), "a change is listed twice"));
         }
     }
     range(&mut p, "/recovery/identifierChangeWindow".into(), recovery.identifier_change_window, 1, max_window);

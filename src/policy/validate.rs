@@ -2,6 +2,7 @@
 //! so an identity lead editing a policy sees the whole list at once. Limits on sizes keep a
 //! hostile policy from making later evaluation expensive.
 
+use crate::text;
 use super::{ActionPolicy, Backoff, Outcome, Policy, SCHEMA_VERSION};
 use crate::error::{pointer_segment, Error, ErrorCode, Problem, Result};
 
@@ -32,7 +33,7 @@ pub fn validate(policy: &Policy) -> Result<()> {
     let mut v = Checker::default();
     if policy.version != SCHEMA_VERSION {
         let code = if policy.version > SCHEMA_VERSION { ErrorCode::UnsupportedVersion } else { ErrorCode::OutOfRange };
-        v.push(code, "/version", format!("schema version {} is not supported; this build reads version {SCHEMA_VERSION}", policy.version));
+        v.push(code, "/version", text!("schema version ", policy.version, " is not supported; this build reads version ", SCHEMA_VERSION));
     }
     v.name("/name", &policy.name, MAX_NAME_LEN);
     v.text("/revision", &policy.revision, MAX_NAME_LEN);
@@ -44,32 +45,32 @@ pub fn validate(policy: &Policy) -> Result<()> {
     v.acr("/acrValues/aal2", &policy.acr_values.aal2);
     v.acr("/acrValues/aal3", &policy.acr_values.aal3);
 
-    if policy.factors.0.is_empty() {
+    if policy.factors.is_empty() {
         v.push(ErrorCode::OutOfRange, "/factors", "declare at least one factor");
     }
-    for (factor, rule) in &policy.factors.0 {
-        let path = format!("/factors/{factor}");
-        v.range(&format!("{path}/aal"), rule.aal.into(), 1, 3);
+    for (factor, rule) in policy.factors.iter() {
+        let path = text!("/factors/", factor);
+        v.range(&text!(path, "/aal"), rule.aal.into(), 1, 3);
         if rule.amr.is_empty() || rule.amr.len() > 8 {
-            v.push(ErrorCode::OutOfRange, format!("{path}/amr"), "list between 1 and 8 RFC 8176 amr values");
+            v.push(ErrorCode::OutOfRange, text!(path, "/amr"), "list between 1 and 8 RFC 8176 amr values");
         }
         for (i, amr) in rule.amr.iter().enumerate() {
             if !AMR_VALUES.contains(&amr.as_str()) {
                 v.push(
                     ErrorCode::UnknownVariant,
-                    format!("{path}/amr/{i}"),
-                    format!("`{}` is not an RFC 8176 amr value (use one of {})", truncate(amr), AMR_VALUES.join(", ")),
+                    text!(path, "/amr/", i),
+                    text!("`", truncate(amr), "` is not an RFC 8176 amr value (use one of ", AMR_VALUES.join(", "), ")"),
                 );
             }
         }
     }
-    let strongest_factor = policy.factors.0.values().map(|f| f.aal).max().unwrap_or(0);
+    let strongest_factor = policy.factors.values().map(|f| f.aal).max().unwrap_or(0);
 
-    if policy.actions.0.is_empty() || policy.actions.0.len() > MAX_ACTIONS {
-        v.push(ErrorCode::OutOfRange, "/actions", format!("declare between 1 and {MAX_ACTIONS} actions"));
+    if policy.actions.is_empty() || policy.actions.len() > MAX_ACTIONS {
+        v.push(ErrorCode::OutOfRange, "/actions", text!("declare between 1 and ", MAX_ACTIONS, " actions"));
     }
-    for (name, action) in &policy.actions.0 {
-        let path = format!("/actions/{}", pointer_segment(name));
+    for (name, action) in policy.actions.iter() {
+        let path = text!("/actions/", pointer_segment(name));
         if !is_identifier(name) {
             v.push(
                 ErrorCode::InvalidFormat,
@@ -84,7 +85,7 @@ pub fn validate(policy: &Policy) -> Result<()> {
     for (field, value) in
         [("medium", r.medium), ("high", r.high), ("critical", r.critical), ("stepUpAt", r.step_up_at), ("freshAuthAt", r.fresh_auth_at)]
     {
-        v.range(&format!("/risk/{field}"), value.into(), 0, 100);
+        v.range(&text!("/risk/", field), value.into(), 0, 100);
     }
     v.range("/risk/denyAt", r.deny_at.into(), 1, 101);
     if !(r.medium < r.high && r.high < r.critical) {
@@ -120,7 +121,7 @@ pub fn validate(policy: &Policy) -> Result<()> {
         ("recentCredentialChange/points", s.recent_credential_change.points),
     ];
     for (field, value) in points {
-        v.range(&format!("/signals/{field}"), value.into(), 0, 100);
+        v.range(&text!("/signals/", field), value.into(), 0, 100);
     }
     v.range("/signals/impossibleTravel/maxSpeedKmh", s.impossible_travel.max_speed_kmh.into(), 100, 5000);
     v.range("/signals/impossibleTravel/minDistanceKm", s.impossible_travel.min_distance_km.into(), 0, 20_000);
@@ -161,38 +162,38 @@ pub fn validate(policy: &Policy) -> Result<()> {
 }
 
 fn check_action(v: &mut Checker, path: &str, action: &ActionPolicy, strongest_factor: u8) {
-    v.range(&format!("{path}/requiredAal"), action.required_aal.into(), 0, 3);
+    v.range(&text!(path, "/requiredAal"), action.required_aal.into(), 0, 3);
     if action.required_aal > strongest_factor {
-        v.push(ErrorCode::Inconsistent, format!("{path}/requiredAal"), "no declared factor reaches this assurance level");
+        v.push(ErrorCode::Inconsistent, text!(path, "/requiredAal"), "no declared factor reaches this assurance level");
     }
     if let Some(acr) = &action.acr {
-        v.acr(&format!("{path}/acr"), acr);
+        v.acr(&text!(path, "/acr"), acr);
     }
-    v.range(&format!("{path}/maxAuthAge"), action.max_auth_age, 1, MAX_WINDOW);
+    v.range(&text!(path, "/maxAuthAge"), action.max_auth_age, 1, MAX_WINDOW);
     if action.fallback == Outcome::Throttle {
-        v.push(ErrorCode::OutOfRange, format!("{path}/fallback"), "a fallback is allow, step_up or deny (throttle needs a live counter)");
+        v.push(ErrorCode::OutOfRange, text!(path, "/fallback"), "a fallback is allow, step_up or deny (throttle needs a live counter)");
     }
     if action.amount_bands.len() > MAX_AMOUNT_BANDS {
-        v.push(ErrorCode::TooLong, format!("{path}/amountBands"), format!("at most {MAX_AMOUNT_BANDS} amount bands"));
+        v.push(ErrorCode::TooLong, text!(path, "/amountBands"), text!("at most ", MAX_AMOUNT_BANDS, " amount bands"));
     }
     let mut previous: Option<&super::AmountBand> = None;
     for (i, band) in action.amount_bands.iter().enumerate() {
-        let band_path = format!("{path}/amountBands/{i}");
+        let band_path = text!(path, "/amountBands/", i);
         if !band.over.is_finite() || band.over < 0.0 {
-            v.push(ErrorCode::OutOfRange, format!("{band_path}/over"), "use a finite amount of zero or more");
+            v.push(ErrorCode::OutOfRange, text!(band_path, "/over"), "use a finite amount of zero or more");
         }
-        v.range(&format!("{band_path}/requiredAal"), band.required_aal.into(), 1, 3);
+        v.range(&text!(band_path, "/requiredAal"), band.required_aal.into(), 1, 3);
         if band.required_aal > strongest_factor {
-            v.push(ErrorCode::Inconsistent, format!("{band_path}/requiredAal"), "no declared factor reaches this assurance level");
+            v.push(ErrorCode::Inconsistent, text!(band_path, "/requiredAal"), "no declared factor reaches this assurance level");
         }
-        v.range(&format!("{band_path}/maxAuthAge"), band.max_auth_age, 1, MAX_WINDOW);
-        v.range(&format!("{band_path}/points"), band.points.into(), 0, 100);
+        v.range(&text!(band_path, "/maxAuthAge"), band.max_auth_age, 1, MAX_WINDOW);
+        v.range(&text!(band_path, "/points"), band.points.into(), 0, 100);
         // Bands must only ever tighten, so a larger amount can never need less.
         let floor_aal = previous.map_or(action.required_aal, |p| p.required_aal);
         let ceiling_age = previous.map_or(action.max_auth_age, |p| p.max_auth_age);
         let floor_points = previous.map_or(0, |p| p.points);
         if previous.is_some_and(|p| band.over <= p.over) {
-            v.push(ErrorCode::Inconsistent, format!("{band_path}/over"), "bands must be in strictly ascending order of amount");
+            v.push(ErrorCode::Inconsistent, text!(band_path, "/over"), "bands must be in strictly ascending order of amount");
         }
         if band.required_aal < floor_aal || band.max_auth_age > ceiling_age || band.points < floor_points {
             v.push(
@@ -207,13 +208,13 @@ fn check_action(v: &mut Checker, path: &str, action: &ActionPolicy, strongest_fa
 
 fn check_backoff(v: &mut Checker, path: &str, backoff: &Backoff) {
     // At least one failure beyond the free ones must fit in a history, or the back-off never starts.
-    v.failures(&format!("{path}/freeFailures"), backoff.free_failures, 0, MAX_COUNTED_FAILURES - 1);
-    v.range(&format!("{path}/baseDelay"), backoff.base_delay, 1, 86_400);
-    v.range(&format!("{path}/factor"), backoff.factor.into(), 1, 10);
-    v.range(&format!("{path}/maxDelay"), backoff.max_delay, 1, 7 * 86_400);
-    v.range(&format!("{path}/window"), backoff.window, 1, MAX_WINDOW);
+    v.failures(&text!(path, "/freeFailures"), backoff.free_failures, 0, MAX_COUNTED_FAILURES - 1);
+    v.range(&text!(path, "/baseDelay"), backoff.base_delay, 1, 86_400);
+    v.range(&text!(path, "/factor"), backoff.factor.into(), 1, 10);
+    v.range(&text!(path, "/maxDelay"), backoff.max_delay, 1, 7 * 86_400);
+    v.range(&text!(path, "/window"), backoff.window, 1, MAX_WINDOW);
     if backoff.max_delay < backoff.base_delay {
-        v.push(ErrorCode::Inconsistent, format!("{path}/maxDelay"), "maxDelay must be at least baseDelay");
+        v.push(ErrorCode::Inconsistent, text!(path, "/maxDelay"), "maxDelay must be at least baseDelay");
     }
 }
 
@@ -229,7 +230,7 @@ impl Checker {
 
     fn range(&mut self, path: &str, value: u64, min: u64, max: u64) {
         if value < min || value > max {
-            self.push(ErrorCode::OutOfRange, path, format!("{value} is outside {min}..={max}"));
+            self.push(ErrorCode::OutOfRange, path, text!(value, " is outside ", min, "..=", max));
         }
     }
 
@@ -238,22 +239,20 @@ impl Checker {
             self.push(
                 ErrorCode::OutOfRange,
                 path,
-                format!(
-                    "{value} is outside {min}..={max}: a history keeps at most {MAX_COUNTED_FAILURES} failures, so no more can be counted"
-                ),
+                text!(value, " is outside ", min, "..=", max, ": a history keeps at most ", MAX_COUNTED_FAILURES, " failures, so no more can be counted"),
             );
         }
     }
 
     fn name(&mut self, path: &str, value: &str, max: usize) {
         if value.is_empty() || value.len() > max || !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            self.push(ErrorCode::InvalidFormat, path, format!("use 1–{max} letters, digits, `-` or `_`"));
+            self.push(ErrorCode::InvalidFormat, path, text!("use 1–", max, " letters, digits, `-` or `_`"));
         }
     }
 
     fn text(&mut self, path: &str, value: &str, max: usize) {
         if value.len() > max {
-            self.push(ErrorCode::TooLong, path, format!("{} bytes; the limit is {max}", value.len()));
+            self.push(ErrorCode::TooLong, path, text!(value.len(), " bytes; the limit is ", max));
         }
     }
 
@@ -265,7 +264,7 @@ impl Checker {
             self.push(
                 ErrorCode::InvalidFormat,
                 path,
-                format!("use 1–{MAX_ACR_LEN} printable ASCII characters without spaces, quotes or backslashes"),
+                text!("use 1–", MAX_ACR_LEN, " printable ASCII characters without spaces, quotes or backslashes"),
             );
         }
     }

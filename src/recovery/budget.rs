@@ -4,12 +4,12 @@
 
 use crate::policy::recovery::{Budget, ChannelPolicy};
 use crate::signals::secs;
-use crate::state::{EventType, History};
+use crate::state::{EventType, HistoryRef};
 
 /// Times of the counted attempts, oldest first: `recovery_attempt` events at or before `now`,
 /// inside the window, on `channel` when given, and after the last completed recovery when
 /// `reset_on_success` (a customer who got back in starts afresh; a source IP does not).
-pub fn attempts(history: Option<&History>, now: i64, window: u64, channel: Option<&str>, reset_on_success: bool) -> Vec<i64> {
+pub fn attempts(history: Option<&HistoryRef<'_>>, now: i64, window: u64, channel: Option<&str>, reset_on_success: bool) -> Vec<i64> {
     let Some(history) = history else { return Vec::new() };
     let start = now.saturating_sub(secs(window));
     let reset = if reset_on_success {
@@ -21,7 +21,7 @@ pub fn attempts(history: Option<&History>, now: i64, window: u64, channel: Optio
         .events
         .iter()
         .filter(|e| e.kind == EventType::RecoveryAttempt && e.at <= now && e.at > start)
-        .filter(|e| channel.is_none_or(|c| e.channel.as_deref() == Some(c)))
+        .filter(|e| channel.is_none_or(|c| e.channel == Some(c)))
         .filter(|e| reset.is_none_or(|r| e.at > r))
         .map(|e| e.at)
         .collect()

@@ -9,18 +9,24 @@ use crate::api::{ChangeDecision, ChangeRequest, PolicyRef};
 use crate::error::Result;
 use crate::policy::recovery::RecoveryChannel;
 use crate::policy::{Outcome, Policy};
-use crate::risk::duration_text;
 use crate::signals::{elapsed, since_change};
-use crate::state::{ChangeKind, History};
-use std::collections::BTreeSet;
+use crate::state::{ChangeKind, HistoryRef};
+use crate::text;
+use crate::text::Duration;
+use crate::collections::sort_dedup;
 
 /// Decide one change of a credential or identifier. Bad input is an error, never a guess.
-pub fn evaluate_change(policy: &Policy, request: &ChangeRequest) -> Result<ChangeDecision> {
+pub fn evaluate_change<'p>(policy: &'p Policy, request: &ChangeRequest) -> Result<ChangeDecision<'p>> {
     request.validate()?;
+    let events = request.history.as_ref().map(|h| (h.last_success_at, h.event_refs()));
+    let history = events.as_ref().map(|(last, events)| HistoryRef { last_success_at: *last, events });
+    change(policy, request, history.unwrap_or_default())
+}
+
+/// Decide a change whose fields and history were validated.
+pub(crate) fn change<'p>(policy: &'p Policy, request: &ChangeRequest, history: HistoryRef<'_>) -> Result<ChangeDecision<'p>> {
     let rp = &policy.recovery;
     let now = request.now;
-    let empty = History::new();
-    let history = request.history.as_ref().unwrap_or(&empty);
     let change = request.change;
     let held = channels::held(&request.account);
     let mut d = Draft::new();
@@ -29,13 +35,13 @@ pub fn evaluate_change(policy: &Policy, request: &ChangeRequest) -> Result<Chang
         d.decide(Outcome::StepUp, Code::AuthenticationRequired, "sign in before changing credentials or identifiers".into());
     }
     if rp.hold.changes.contains(&change) {
-        if let Some(until) = hold::hold_until(policy, Some(history), now) {
+        if let Some(until) = hold::hold_until(policy, Some(&history), now) {
             let wait = elapsed(until, now);
             d.wait(
                 Outcome::Deny,
                 wait,
                 Code::RecoveryHold,
-                format!("the account was recovered recently; this change is held for {}", duration_text(wait)),
+                text!("the account was recovered recently; this change is held for ", Duration(wait)),
             );
         }
     }
@@ -45,13 +51,13 @@ pub fn evaluate_change(policy: &Policy, request: &ChangeRequest) -> Result<Chang
         _ => None,
     };
     if let Some(other) = other {
-        if let Some(since) = since_change(history, other, now).filter(|s| *s < rp.identifier_change_window) {
+        if let Some(since) = since_change(&history, other, now).filter(|s| *s < rp.identifier_change_window) {
             let wait = rp.identifier_change_window - since;
             d.wait(
                 Outcome::Deny,
                 wait,
                 Code::IdentifierChangeWindow,
-                format!("the other recovery identifier changed {} ago; retry in {}", duration_text(since), duration_text(wait)),
+                text!("the other recovery identifier changed ", Duration(since), " ago; retry in ", Duration(wait)),
             );
         }
     }
@@ -65,7 +71,7 @@ pub fn evaluate_change(policy: &Policy, request: &ChangeRequest) -> Result<Chang
     let primary = request
         .account
         .primary
-        .or_else(|| [RecoveryChannel::Email, RecoveryChannel::Sms, RecoveryChannel::Voice].into_iter().find(|c| held.contains(c)));
+        .or_else(|| [RecoveryChannel::Email, RecoveryChannel::Sms, RecoveryChannel::Voice].into_iter().find(|c| held.contains(*c)));
     let needs_other_method = match (change, replaced) {
         (ChangeKind::Mfa, Some(_)) => true,
         (ChangeKind::Email | ChangeKind::Phone, Some(r)) => primary.is_some_and(|p| p.anchor() == r.anchor()),
@@ -75,17 +81,14 @@ pub fn evaluate_change(policy: &Policy, request: &ChangeRequest) -> Result<Chang
     if let (true, Some(replaced)) = (needs_other_method, replaced) {
         let usable = channels::usable(rp, &held, None);
         let candidates = channels::independent_of(&usable, &[replaced]);
-        let fresh = request.verified.iter().any(|v| candidates.contains(&v.method) && elapsed(now, v.at) <= rp.change_step_up_max_age);
+        let fresh = request.verified.iter().any(|v| candidates.contains(v.method) && elapsed(now, v.at) <= rp.change_step_up_max_age);
         if !fresh {
             d.decide(
                 Outcome::StepUp,
                 Code::StepUpOtherMethod,
-                format!(
-                    "replacing {replaced} needs a step-up within {} by a method other than {replaced}",
-                    duration_text(rp.change_step_up_max_age)
-                ),
+                text!("replacing ", replaced, " needs a step-up within ", Duration(rp.change_step_up_max_age), " by a method other than ", replaced),
             );
-            offered = channels::ranked(rp, candidates);
+            offered = channels::ranked(rp, &candidates);
         }
     }
     d.finish();
@@ -100,16 +103,16 @@ pub fn evaluate_change(policy: &Policy, request: &ChangeRequest) -> Result<Chang
         if let Some(old) = replaced.filter(|_| matches!(change, ChangeKind::Email | ChangeKind::Phone)) {
             contacts.insert(old);
         }
-        contacts.into_iter().collect()
+        contacts.iter().collect()
     };
-    let mut events: BTreeSet<&str> = BTreeSet::new();
+    let mut events: Vec<&'static str> = Vec::new();
     if outcome == Outcome::Allow {
         match change {
             ChangeKind::Email | ChangeKind::Phone => {
-                events.insert(RECOVERY_INFORMATION_CHANGED);
+                events.push(RECOVERY_INFORMATION_CHANGED);
             }
             ChangeKind::Mfa => {
-                events.insert(CREDENTIAL_CHANGE);
+                events.push(CREDENTIAL_CHANGE);
             }
             ChangeKind::Password => {
                 events.extend([CREDENTIAL_CHANGE, SESSION_REVOKED]);
@@ -123,7 +126,10 @@ pub fn evaluate_change(policy: &Policy, request: &ChangeRequest) -> Result<Chang
         reasons: d.reasons,
         offered: if outcome == Outcome::StepUp { offered } else { Vec::new() },
         notify,
-        events: events.into_iter().map(String::from).collect(),
-        policy: PolicyRef { name: policy.name.clone(), version: policy.revision.clone() },
+        events: {
+            sort_dedup(&mut events);
+            events
+        },
+        policy: PolicyRef { name: &policy.name, version: &policy.revision },
     })
 }

@@ -3,10 +3,10 @@
 
 use crate::policy::Policy;
 use crate::signals::secs;
-use crate::state::{EventType, History};
+use crate::state::{EventType, HistoryRef};
 
 /// The end of the hold started by the latest recovery at or before `now`, if it is still running.
-pub fn hold_until(policy: &Policy, history: Option<&History>, now: i64) -> Option<i64> {
+pub fn hold_until(policy: &Policy, history: Option<&HistoryRef<'_>>, now: i64) -> Option<i64> {
     let recovered = history?.events.iter().filter(|e| e.kind == EventType::RecoverySuccess && e.at <= now).map(|e| e.at).max()?;
     let until = recovered.saturating_add(secs(policy.recovery.hold.duration));
     (until > now).then_some(until)
@@ -15,11 +15,11 @@ pub fn hold_until(policy: &Policy, history: Option<&History>, now: i64) -> Optio
 /// Whether the hold restricts `action` (at `amount`, for actions held above an amount).
 pub fn restricts(policy: &Policy, action: &str, amount: Option<f64>) -> bool {
     let hold = &policy.recovery.hold;
-    hold.actions.iter().any(|a| a == action) || hold.amount_over.0.get(action).is_some_and(|over| amount.is_some_and(|x| x > *over))
+    hold.actions.iter().any(|a| a == action) || hold.amount_over.get(action).is_some_and(|over| amount.is_some_and(|x| x > *over))
 }
 
 /// For the action evaluator: the seconds left in the hold, when `action` is held now.
-pub fn action_hold(policy: &Policy, action: &str, amount: Option<f64>, history: Option<&History>, now: i64) -> Option<u64> {
+pub fn action_hold(policy: &Policy, action: &str, amount: Option<f64>, history: Option<&HistoryRef<'_>>, now: i64) -> Option<u64> {
     if !restricts(policy, action, amount) {
         return None;
     }

@@ -23,9 +23,13 @@ use crate::error::Result;
 use crate::policy::recovery::RecoveryChannel;
 use crate::policy::{Outcome, Policy};
 use crate::signals::secs;
-use std::collections::BTreeSet;
+use crate::state::HistoryRef;
+use crate::text;
+use crate::text::Duration;
+use crate::collections::{sort, sort_by_key, sort_dedup};
 
 pub use change::evaluate_change;
+pub(crate) use change::change as decide_change;
 pub use reasons::{
     RecoveryReasonCode, ASSURANCE_LEVEL_CHANGE, CREDENTIAL_CHANGE, CREDENTIAL_COMPROMISE, RECOVERY_ACTIVATED, RECOVERY_INFORMATION_CHANGED,
     SESSION_REVOKED,
@@ -56,15 +60,34 @@ impl Draft {
     }
 
     pub(crate) fn finish(&mut self) {
-        self.reasons.sort_by_key(|r| r.code);
+        sort_by_key(&mut self.reasons, |r| r.code);
     }
 }
 
+/// The histories a recovery or change decision reads, borrowed.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Histories<'a> {
+    /// The account's history.
+    pub account: Option<HistoryRef<'a>>,
+    /// The source IP's history.
+    pub source: Option<HistoryRef<'a>>,
+}
+
 /// Decide one recovery attempt. Bad input is an error, never a guess.
-pub fn evaluate_recovery(policy: &Policy, request: &RecoveryRequest) -> Result<RecoveryDecision> {
-    use crate::risk::duration_text;
-    use RecoveryReasonCode as Code;
+pub fn evaluate_recovery<'p>(policy: &'p Policy, request: &RecoveryRequest) -> Result<RecoveryDecision<'p>> {
     request.validate()?;
+    let account = request.history.as_ref().map(|h| (h.last_success_at, h.event_refs()));
+    let source = request.source_history.as_ref().map(|h| (h.last_success_at, h.event_refs()));
+    let histories = Histories {
+        account: account.as_ref().map(|(last, events)| HistoryRef { last_success_at: *last, events }),
+        source: source.as_ref().map(|(last, events)| HistoryRef { last_success_at: *last, events }),
+    };
+    recover(policy, request, histories)
+}
+
+/// Decide a recovery attempt whose fields and histories were validated.
+pub(crate) fn recover<'p>(policy: &'p Policy, request: &RecoveryRequest, histories: Histories<'_>) -> Result<RecoveryDecision<'p>> {
+    use RecoveryReasonCode as Code;
     let rp = &policy.recovery;
     let now = request.now;
     // An unknown account is answered as an account holding the requested channel (and email)
@@ -75,32 +98,31 @@ pub fn evaluate_recovery(policy: &Policy, request: &RecoveryRequest) -> Result<R
         None => {
             let mut channels: Vec<RecoveryChannel> = request.channel.into_iter().chain(request.proven.iter().copied()).collect();
             channels.push(RecoveryChannel::Email);
-            channels.sort();
-            channels.dedup();
+            sort_dedup(&mut channels);
             decoy = RecoveryAccount { channels, factors: Vec::new(), second_factor: Some(false), primary: None };
             &decoy
         }
     };
     let held = channels::held(account);
     let usable = channels::usable(rp, &held, request.lost);
-    let proven: Vec<RecoveryChannel> = request.proven.iter().copied().filter(|c| usable.contains(c)).collect();
+    let proven: Vec<RecoveryChannel> = request.proven.iter().copied().filter(|c| usable.contains(*c)).collect();
     let required = if channels::has_second_factor(account) { 2 } else { 1 };
     let mut d = Draft::new();
 
     if let Some(bot) = request.device.as_ref().and_then(|x| x.bot_score) {
         if bot >= f64::from(policy.signals.bot.deny_at) {
-            d.decide(Outcome::Deny, Code::BotDetected, format!("bot score {bot} is at or above {}", policy.signals.bot.deny_at));
+            d.decide(Outcome::Deny, Code::BotDetected, text!("bot score ", bot, " is at or above ", policy.signals.bot.deny_at));
         }
     }
 
-    let ip_times = budget::attempts(request.source_history.as_ref(), now, rp.source_ip.window, None, false);
+    let ip_times = budget::attempts(histories.source.as_ref(), now, rp.source_ip.window, None, false);
     let mut left = budget::left(rp.source_ip.attempts, &ip_times);
     if let Some(wait) = budget::exhausted_wait(&rp.source_ip, &ip_times, now) {
         d.wait(
             Outcome::Throttle,
             wait,
             Code::SourceBudgetExhausted,
-            format!("{} recovery attempts from this address; retry in {}", ip_times.len(), duration_text(wait)),
+            text!(ip_times.len(), " recovery attempts from this address; retry in ", Duration(wait)),
         );
     }
 
@@ -117,42 +139,37 @@ pub fn evaluate_recovery(policy: &Policy, request: &RecoveryRequest) -> Result<R
                 d.decide(
                     Outcome::Deny,
                     Code::ChannelNotOffered,
-                    format!("the {} policy does not offer recovery by {channel}", policy.name),
+                    text!("the ", policy.name, " policy does not offer recovery by ", channel),
                 );
-            } else if !usable.contains(&channel) {
-                d.decide(Outcome::Deny, Code::ChannelUnavailable, format!("{channel} is not available for this recovery"));
+            } else if !usable.contains(channel) {
+                d.decide(Outcome::Deny, Code::ChannelUnavailable, text!(channel, " is not available for this recovery"));
             }
-            if let Some(rule) = rp.channels.0.get(&channel) {
+            if let Some(rule) = rp.channels.get(&channel) {
                 let managed = request.device.as_ref().and_then(|x| x.managed) == Some(true);
                 if rule.managed_device_required && !managed {
-                    d.decide(Outcome::Deny, Code::UnmanagedDevice, format!("recovery by {channel} needs a managed device"));
+                    d.decide(Outcome::Deny, Code::UnmanagedDevice, text!("recovery by ", channel, " needs a managed device"));
                 }
-                let times = budget::attempts(request.history.as_ref(), now, rule.window, Some(channel.as_str()), true);
+                let times = budget::attempts(histories.account.as_ref(), now, rule.window, Some(channel.as_str()), true);
                 left = left.min(budget::left(rule.attempts, &times));
                 if let Some(wait) = budget::exhausted_after(rule.attempts, rule.window, &times, now) {
                     d.wait(
                         Outcome::Throttle,
                         wait,
                         Code::ChannelBudgetExhausted,
-                        format!(
-                            "{} attempts by {channel} in {}; retry in {}",
-                            times.len(),
-                            duration_text(rule.window),
-                            duration_text(wait)
-                        ),
+                        text!(times.len(), " attempts by ", channel, " in ", Duration(rule.window), "; retry in ", Duration(wait)),
                     );
                 } else if let Some(wait) = budget::cooldown_wait(rule, &times, now) {
                     d.wait(
                         Outcome::Throttle,
                         wait,
                         Code::ChannelCooldown,
-                        format!("{channel} was used moments ago; retry in {}", duration_text(wait)),
+                        text!(channel, " was used moments ago; retry in ", Duration(wait)),
                     );
                 }
             }
             left = left.saturating_sub(1);
             // The two-method rule only speaks about a channel that can be used at all.
-            if usable.contains(&channel) && channels::strength(rp, used.iter().copied()) < required {
+            if usable.contains(channel) && channels::strength(rp, used.iter().copied()) < required {
                 if channels::independent_of(&usable, &used).is_empty() {
                     d.decide(
                         Outcome::Deny,
@@ -174,36 +191,37 @@ pub fn evaluate_recovery(policy: &Policy, request: &RecoveryRequest) -> Result<R
     let outcome = d.outcome;
     let offered_from =
         if outcome == Outcome::StepUp { channels::independent_of(&usable, &used) } else { channels::independent_of(&usable, &proven) };
-    let offered = channels::ranked(rp, offered_from);
+    let offered = channels::ranked(rp, &offered_from);
     let retry_after = d.retry_after.filter(|_| outcome == Outcome::Throttle);
     let allowed = outcome == Outcome::Allow;
     let grant = allowed.then(|| {
-        let held_until = hold::hold_until(policy, request.history.as_ref(), now).unwrap_or(now);
+        let held_until = hold::hold_until(policy, histories.account.as_ref(), now).unwrap_or(now);
         let mut scopes = rp.grant.scopes.clone();
-        scopes.sort();
+        sort(&mut scopes);
         let mut restricted = rp.hold.actions.clone();
-        restricted.sort();
+        sort(&mut restricted);
         RecoveryGrant {
             scopes,
             expires_at: now.saturating_add(secs(rp.grant.lifetime)),
             hold_until: now.saturating_add(secs(rp.hold.duration)).max(held_until),
             restricted,
-            restricted_above: rp.hold.amount_over.0.clone(),
+            restricted_above: rp.hold.amount_over.clone(),
         }
     });
-    let notify = if allowed { channels::contacts(&held).into_iter().collect() } else { Vec::new() };
-    let mut events: BTreeSet<&str> = BTreeSet::new();
+    let notify = if allowed { channels::contacts(&held).iter().collect() } else { Vec::new() };
+    let mut events: Vec<&'static str> = Vec::new();
     if allowed {
         events.extend([RECOVERY_ACTIVATED, SESSION_REVOKED, ASSURANCE_LEVEL_CHANGE]);
         if request.compromised {
-            events.insert(CREDENTIAL_COMPROMISE);
+            events.push(CREDENTIAL_COMPROMISE);
         }
     }
+    sort_dedup(&mut events);
     let proceeds = matches!(outcome, Outcome::Allow | Outcome::StepUp);
     let code_expires_at = request
         .channel
         .filter(|_| proceeds)
-        .and_then(|c| rp.channels.0.get(&c))
+        .and_then(|c| rp.channels.get(&c))
         .and_then(|rule| rule.code_lifetime)
         .map(|lifetime| now.saturating_add(secs(lifetime)));
     Ok(RecoveryDecision {
@@ -215,7 +233,7 @@ pub fn evaluate_recovery(policy: &Policy, request: &RecoveryRequest) -> Result<R
         reasons: d.reasons,
         grant,
         notify,
-        events: events.into_iter().map(String::from).collect(),
-        policy: PolicyRef { name: policy.name.clone(), version: policy.revision.clone() },
+        events,
+        policy: PolicyRef { name: &policy.name, version: &policy.revision },
     })
 }

@@ -8,13 +8,25 @@ use crate::policy::{Factor, Policy};
 /// reveal whether the account exists. A breached password is never offered; recovery codes
 /// are kept for recovery.
 pub fn eligible(policy: &Policy, account_factors: &[Factor], required_aal: u8, password_breached: bool) -> Vec<Factor> {
-    let candidates: Vec<Factor> = if account_factors.is_empty() { Factor::ALL.to_vec() } else { account_factors.to_vec() };
-    let mut ranked: Vec<(u8, Factor)> = candidates
-        .into_iter()
-        .filter(|f| *f != Factor::RecoveryCode && !(password_breached && *f == Factor::Password))
-        .filter_map(|f| policy.factors.0.get(&f).filter(|rule| rule.aal >= required_aal).map(|rule| (rule.friction, f)))
-        .collect();
-    ranked.sort();
-    ranked.dedup();
-    ranked.into_iter().map(|(_, f)| f).collect()
+    let candidates: &[Factor] = if account_factors.is_empty() { &Factor::ALL } else { account_factors };
+    // At most eight factors: sort (friction, factor) pairs on the stack.
+    let mut ranked: [(u8, Factor); 8] = [(u8::MAX, Factor::Password); 8];
+    let mut len = 0;
+    for factor in candidates {
+        if *factor == Factor::RecoveryCode || (password_breached && *factor == Factor::Password) {
+            continue;
+        }
+        let Some(rule) = policy.factors.get(factor).filter(|rule| rule.aal >= required_aal) else { continue };
+        let entry = (rule.friction, *factor);
+        if ranked.iter().take(len).any(|e| *e == entry) {
+            continue;
+        }
+        if let Some(slot) = ranked.get_mut(len) {
+            *slot = entry;
+            len += 1;
+        }
+    }
+    let chosen = ranked.get_mut(..len).unwrap_or_default();
+    crate::collections::sort(chosen);
+    chosen.iter().map(|(_, factor)| *factor).collect()
 }

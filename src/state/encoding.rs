@@ -10,8 +10,9 @@
 //! Decoding is defensive: lengths are bounded, every value is re-validated, and a version
 //! newer than this build is `unsupported_version`, never silently dropped.
 
-use super::{ChangeKind, Event, EventType, History, HISTORY_VERSION};
-use crate::error::{Error, ErrorCode, Result};
+use super::{ChangeKind, EventRef, EventType, History, HISTORY_VERSION};
+use crate::error::{Error, ErrorCode, Problem, Result};
+use crate::text;
 
 /// Largest encoded history: every class full, every string at its limit.
 pub const MAX_ENCODED_BYTES: usize = 20 * 1024;
@@ -28,15 +29,20 @@ const KNOWN_FIELDS: u8 = 63;
 
 /// Encode a history into bytes.
 pub fn encode(history: &History) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16 + history.events.len() * 48);
+    encode_refs(history.last_success_at, &history.event_refs())
+}
+
+/// Encode a history given as its parts.
+pub fn encode_refs(last_success_at: Option<i64>, events: &[EventRef<'_>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + events.len() * 48);
     out.extend_from_slice(&MAGIC);
     out.push(HISTORY_VERSION as u8);
-    out.push(if history.last_success_at.is_some() { HAS_LAST_SUCCESS } else { 0 });
-    if let Some(at) = history.last_success_at {
+    out.push(if last_success_at.is_some() { HAS_LAST_SUCCESS } else { 0 });
+    if let Some(at) = last_success_at {
         put_varint(&mut out, at.max(0).unsigned_abs());
     }
-    put_varint(&mut out, history.events.len() as u64);
-    for event in &history.events {
+    put_varint(&mut out, events.len() as u64);
+    for event in events {
         out.push(type_code(event.kind));
         let mut fields = 0;
         fields |= if event.device_id.is_some() { FIELD_DEVICE } else { 0 };
@@ -47,20 +53,20 @@ pub fn encode(history: &History) -> Vec<u8> {
         fields |= if event.change.is_some() { FIELD_CHANGE } else { 0 };
         out.push(fields);
         put_varint(&mut out, event.at.max(0).unsigned_abs());
-        if let Some(id) = &event.device_id {
+        if let Some(id) = event.device_id {
             put_str(&mut out, id);
         }
-        if let Some(ip) = &event.ip {
+        if let Some(ip) = event.ip {
             put_str(&mut out, ip);
         }
-        if let Some(country) = &event.country {
+        if let Some(country) = event.country {
             out.extend_from_slice(country.as_bytes());
         }
         if let (Some(lat), Some(lon)) = (event.lat, event.lon) {
             put_varint(&mut out, zigzag(degrees_to_units(lat)));
             put_varint(&mut out, zigzag(degrees_to_units(lon)));
         }
-        if let Some(channel) = &event.channel {
+        if let Some(channel) = event.channel {
             put_str(&mut out, channel);
         }
         if let Some(change) = event.change {
@@ -70,10 +76,20 @@ pub fn encode(history: &History) -> Vec<u8> {
     out
 }
 
-/// Decode bytes written by [`encode`]; the result is fully validated.
+/// Decode bytes written by [`encode`] into an owned history; the result is fully validated.
 pub fn decode(bytes: &[u8]) -> Result<History> {
+    let mut events = Vec::new();
+    let last_success_at = decode_refs(bytes, &mut events)?;
+    Ok(History { version: HISTORY_VERSION, last_success_at, events: events.iter().map(EventRef::to_owned).collect() })
+}
+
+/// Decode bytes written by [`encode`] into `events` (cleared first), borrowing every string
+/// from `bytes`; returns `lastSuccessAt`. The result is fully validated, with the paths of a
+/// history given as `/history`.
+pub fn decode_refs<'a>(bytes: &'a [u8], events: &mut Vec<EventRef<'a>>) -> Result<Option<i64>> {
+    events.clear();
     if bytes.len() > MAX_ENCODED_BYTES {
-        return Err(invalid(format!("{} bytes is larger than any history ({MAX_ENCODED_BYTES})", bytes.len())));
+        return Err(invalid(text!(bytes.len(), " bytes is larger than any history (", MAX_ENCODED_BYTES, ")")));
     }
     let mut r = Reader { bytes, at: 0 };
     if r.take(2)? != MAGIC {
@@ -85,7 +101,7 @@ pub fn decode(bytes: &[u8]) -> Result<History> {
         return Err(Error::new(
             code,
             "/history",
-            format!("history version {version} is not readable by this build (it reads version {HISTORY_VERSION})"),
+            text!("history version ", version, " is not readable by this build (it reads version ", HISTORY_VERSION, ")"),
         ));
     }
     let flags = r.byte()?;
@@ -95,16 +111,26 @@ pub fn decode(bytes: &[u8]) -> Result<History> {
     let last_success_at = if flags & HAS_LAST_SUCCESS != 0 { Some(r.time()?) } else { None };
     let count = r.varint()?;
     if count > super::MAX_EVENTS as u64 {
-        return Err(invalid(format!("{count} events is more than a history holds ({})", super::MAX_EVENTS)));
+        return Err(invalid(text!(count, " events is more than a history holds (", super::MAX_EVENTS, ")")));
     }
-    let mut events = Vec::with_capacity(count as usize);
+    events.reserve(count as usize);
     for _ in 0..count {
         let kind = event_type(r.byte()?)?;
         let fields = r.byte()?;
         if fields & !KNOWN_FIELDS != 0 {
             return Err(invalid("unknown event fields".into()));
         }
-        let mut event = Event::new(kind, r.time()?);
+        let mut event = EventRef {
+            kind,
+            at: r.time()?,
+            device_id: None,
+            ip: None,
+            country: None,
+            lat: None,
+            lon: None,
+            channel: None,
+            change: None,
+        };
         if fields & FIELD_DEVICE != 0 {
             event.device_id = Some(r.string(crate::validate::MAX_DEVICE_ID_LEN)?);
         }
@@ -113,7 +139,7 @@ pub fn decode(bytes: &[u8]) -> Result<History> {
         }
         if fields & FIELD_COUNTRY != 0 {
             let code = r.take(2)?;
-            event.country = Some(core::str::from_utf8(code).map(str::to_owned).map_err(|_| invalid("country is not text".into()))?);
+            event.country = Some(core::str::from_utf8(code).map_err(|_| invalid("country is not text".into()))?);
         }
         if fields & FIELD_COORDINATES != 0 {
             event.lat = Some(units_to_degrees(unzigzag(r.varint()?)?));
@@ -130,9 +156,12 @@ pub fn decode(bytes: &[u8]) -> Result<History> {
     if r.at != bytes.len() {
         return Err(invalid("trailing bytes after the last event".into()));
     }
-    let history = History { version: HISTORY_VERSION, last_success_at, events };
-    history.validate("/history")?;
-    Ok(history)
+    let mut problems: Vec<Problem> = Vec::new();
+    super::check_refs(&mut problems, "/history", last_success_at, events);
+    match Error::from_problems(problems) {
+        Some(error) => Err(error),
+        None => Ok(last_success_at),
+    }
 }
 
 fn truncated() -> Error {
@@ -188,16 +217,16 @@ impl<'a> Reader<'a> {
         i64::try_from(value)
             .ok()
             .filter(|t| *t <= crate::validate::MAX_TIME)
-            .ok_or_else(|| invalid(format!("time {value} is out of range")))
+            .ok_or_else(|| invalid(text!("time ", value, " is out of range")))
     }
 
-    fn string(&mut self, max: usize) -> Result<String> {
+    fn string(&mut self, max: usize) -> Result<&'a str> {
         let len = self.varint()?;
         if len > max as u64 {
-            return Err(invalid(format!("a string of {len} bytes is longer than {max}")));
+            return Err(invalid(text!("a string of ", len, " bytes is longer than ", max)));
         }
         let raw = self.take(len as usize)?;
-        core::str::from_utf8(raw).map(str::to_owned).map_err(|_| invalid("a string is not UTF-8".into()))
+        core::str::from_utf8(raw).map_err(|_| invalid("a string is not UTF-8".into()))
     }
 }
 
@@ -244,7 +273,7 @@ fn type_code(kind: EventType) -> u8 {
 }
 
 fn event_type(code: u8) -> Result<EventType> {
-    EventType::ALL.get(usize::from(code)).copied().ok_or_else(|| invalid(format!("unknown event type {code}")))
+    EventType::ALL.get(usize::from(code)).copied().ok_or_else(|| invalid(text!("unknown event type ", code)))
 }
 
 fn change_code(change: ChangeKind) -> u8 {
@@ -252,5 +281,5 @@ fn change_code(change: ChangeKind) -> u8 {
 }
 
 fn change_kind(code: u8) -> Result<ChangeKind> {
-    ChangeKind::ALL.get(usize::from(code)).copied().ok_or_else(|| invalid(format!("unknown change kind {code}")))
+    ChangeKind::ALL.get(usize::from(code)).copied().ok_or_else(|| invalid(text!("unknown change kind ", code)))
 }

@@ -2,6 +2,12 @@
 //! pure reducer [`record`]. The same type serves an account (keyed by the host by account id)
 //! and a source IP (keyed by address, for per-IP throttling).
 //!
+//! **Two forms.** [`History`] and [`Event`] own their data (the JSON form, what the native
+//! API takes and returns); [`HistoryRef`] and [`EventRef`] borrow it, and are what every
+//! rule reads. A history given as bytes is decoded straight into `EventRef`s that point into
+//! the bytes ([`decode_refs`]), so deciding with it allocates one vector, not a string per
+//! field of every event.
+//!
 //! **Bound.** Events are kept in four separately capped classes so that one kind of event
 //! can never push out another (a flood of failures must not erase the customer's known
 //! devices, and a flood of recovery attempts must not erase a recent email change):
@@ -15,10 +21,10 @@ mod encoding;
 
 use crate::error::{Error, ErrorCode, Problem, Result};
 use crate::policy::Policy;
-use crate::validate::{check_coordinates, check_country, check_ip, check_short_id, check_time};
-use serde::{Deserialize, Serialize};
+use crate::text;
+use crate::validate::{check_coordinates, check_country, check_ip, check_short_id, check_time, MAX_CHANNEL_LEN, MAX_DEVICE_ID_LEN};
 
-pub use encoding::{decode, encode, MAX_ENCODED_BYTES};
+pub use encoding::{decode, decode_refs, encode, encode_refs, MAX_ENCODED_BYTES};
 
 /// History format version written by this build.
 pub const HISTORY_VERSION: u32 = 1;
@@ -33,28 +39,29 @@ pub const MAX_SECURITY_EVENTS: usize = 16;
 /// Most events a history can hold.
 pub const MAX_EVENTS: usize = MAX_SUCCESSES + MAX_FAILURES + MAX_RECOVERY_ATTEMPTS + MAX_SECURITY_EVENTS;
 
-/// What happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventType {
-    /// Correct credentials; a session was issued.
-    SignInSuccess,
-    /// Wrong credentials.
-    SignInFailure,
-    /// A step-up challenge was passed (proves the device's owner, like a sign-in).
-    StepUpSuccess,
-    /// A step-up challenge was failed.
-    StepUpFailure,
-    /// A recovery code was requested or tried on `channel`.
-    RecoveryAttempt,
-    /// A recovery completed on `channel`.
-    RecoverySuccess,
-    /// A credential or identifier (`change`) was changed.
-    CredentialChange,
-    /// Every session was revoked.
-    SignOutEverywhere,
-    /// An administrator lifted a lockout (workforce pattern only).
-    Unlock,
+crate::wire_enum! {
+    /// What happened. (The declaration order is also the byte encoding's type codes.)
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum EventType {
+        /// Correct credentials; a session was issued.
+        SignInSuccess = "sign_in_success",
+        /// Wrong credentials.
+        SignInFailure = "sign_in_failure",
+        /// A step-up challenge was passed (proves the device's owner, like a sign-in).
+        StepUpSuccess = "step_up_success",
+        /// A step-up challenge was failed.
+        StepUpFailure = "step_up_failure",
+        /// A recovery code was requested or tried on `channel`.
+        RecoveryAttempt = "recovery_attempt",
+        /// A recovery completed on `channel`.
+        RecoverySuccess = "recovery_success",
+        /// A credential or identifier (`change`) was changed.
+        CredentialChange = "credential_change",
+        /// Every session was revoked.
+        SignOutEverywhere = "sign_out_everywhere",
+        /// An administrator lifted a lockout (workforce pattern only).
+        Unlock = "unlock",
+    }
 }
 
 /// The capped class an event type is stored in.
@@ -65,6 +72,8 @@ enum Class {
     RecoveryAttempt,
     Security,
 }
+
+const CLASSES: [Class; 4] = [Class::Success, Class::Failure, Class::RecoveryAttempt, Class::Security];
 
 impl EventType {
     // Called for every event by every rule; the size-optimised build would not inline it.
@@ -89,73 +98,72 @@ impl EventType {
     pub fn is_failure(self) -> bool {
         self.class() == Class::Failure
     }
-
-    /// Every event type, in declaration order (also the byte encoding's type codes).
-    pub const ALL: [EventType; 9] = [
-        EventType::SignInSuccess,
-        EventType::SignInFailure,
-        EventType::StepUpSuccess,
-        EventType::StepUpFailure,
-        EventType::RecoveryAttempt,
-        EventType::RecoverySuccess,
-        EventType::CredentialChange,
-        EventType::SignOutEverywhere,
-        EventType::Unlock,
-    ];
 }
 
-/// A credential or identifier that can change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeKind {
-    /// The sign-in / recovery email address.
-    Email,
-    /// The sign-in / recovery phone number.
-    Phone,
-    /// An MFA factor (enrolled, removed or reset).
-    Mfa,
-    /// The password.
-    Password,
-    /// Where payouts go.
-    PayoutDestination,
+crate::wire_enum! {
+    /// A credential or identifier that can change. (The declaration order is also the byte
+    /// encoding's change codes.)
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum ChangeKind {
+        /// The sign-in / recovery email address.
+        Email = "email",
+        /// The sign-in / recovery phone number.
+        Phone = "phone",
+        /// An MFA factor (enrolled, removed or reset).
+        Mfa = "mfa",
+        /// The password.
+        Password = "password",
+        /// Where payouts go.
+        PayoutDestination = "payout_destination",
+    }
 }
 
-impl ChangeKind {
-    /// Every change kind, in declaration order (also the byte encoding's change codes).
-    pub const ALL: [ChangeKind; 5] =
-        [ChangeKind::Email, ChangeKind::Phone, ChangeKind::Mfa, ChangeKind::Password, ChangeKind::PayoutDestination];
+crate::wire_struct! {
+    /// One recorded event. Coordinates are rounded to 1e-4 degrees (about 11 m) when recorded,
+    /// so the JSON and byte encodings hold exactly the same values.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Event {
+        /// What happened.
+        pub kind: EventType = "type";
+        /// When, Unix seconds.
+        pub at: i64 = "at";
+        /// The device's stable id, as the host identifies devices.
+        pub device_id: Option<String> = "deviceId", optional;
+        /// Source IP address.
+        pub ip: Option<String> = "ip", optional;
+        /// ISO 3166-1 alpha-2 country.
+        pub country: Option<String> = "country", optional;
+        /// Latitude, degrees.
+        pub lat: Option<f64> = "lat", optional;
+        /// Longitude, degrees.
+        pub lon: Option<f64> = "lon", optional;
+        /// Recovery channel, for recovery events.
+        pub channel: Option<String> = "channel", optional;
+        /// What changed, for `credential_change`.
+        pub change: Option<ChangeKind> = "change", optional;
+    }
 }
 
-/// One recorded event. Coordinates are rounded to 1e-4 degrees (about 11 m) when recorded,
-/// so the JSON and byte encodings hold exactly the same values.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Event {
+/// An [`Event`] that borrows its strings: what the rules read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EventRef<'a> {
     /// What happened.
-    #[serde(rename = "type")]
     pub kind: EventType,
     /// When, Unix seconds.
     pub at: i64,
-    /// The device's stable id, as the host identifies devices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_id: Option<String>,
+    /// The device's stable id.
+    pub device_id: Option<&'a str>,
     /// Source IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ip: Option<String>,
+    pub ip: Option<&'a str>,
     /// ISO 3166-1 alpha-2 country.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
+    pub country: Option<&'a str>,
     /// Latitude, degrees.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lat: Option<f64>,
     /// Longitude, degrees.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lon: Option<f64>,
-    /// Recovery channel, for recovery events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<String>,
-    /// What changed, for `credential_change`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recovery channel.
+    pub channel: Option<&'a str>,
+    /// What changed.
     pub change: Option<ChangeKind>,
 }
 
@@ -165,38 +173,80 @@ impl Event {
         Event { kind, at, device_id: None, ip: None, country: None, lat: None, lon: None, channel: None, change: None }
     }
 
+    /// The borrowed form.
+    pub fn as_ref(&self) -> EventRef<'_> {
+        EventRef {
+            kind: self.kind,
+            at: self.at,
+            device_id: self.device_id.as_deref(),
+            ip: self.ip.as_deref(),
+            country: self.country.as_deref(),
+            lat: self.lat,
+            lon: self.lon,
+            channel: self.channel.as_deref(),
+            change: self.change,
+        }
+    }
+
     /// Check ranges and formats; `base` is the JSON path of the event.
     pub fn validate(&self, base: &str) -> Vec<Problem> {
-        // Paths are relative while checking and prefixed with `base` only when something is
-        // wrong: a valid history (the common case, up to 80 events per request) then costs no
-        // string formatting at all.
         let mut problems = Vec::new();
-        check_time(&mut problems, "/at", self.at);
-        if let Some(id) = &self.device_id {
-            check_short_id(&mut problems, "/deviceId", id, crate::validate::MAX_DEVICE_ID_LEN);
+        self.as_ref().check(&mut problems);
+        prefix(&mut problems, base);
+        problems
+    }
+}
+
+impl<'a> EventRef<'a> {
+    /// The owned form.
+    pub fn to_owned(&self) -> Event {
+        Event {
+            kind: self.kind,
+            at: self.at,
+            device_id: self.device_id.map(String::from),
+            ip: self.ip.map(String::from),
+            country: self.country.map(String::from),
+            lat: self.lat,
+            lon: self.lon,
+            channel: self.channel.map(String::from),
+            change: self.change,
         }
-        if let Some(ip) = &self.ip {
-            check_ip(&mut problems, "/ip", ip);
+    }
+
+    /// Push this event's problems, with paths relative to the event (`/deviceId`, …).
+    ///
+    /// Paths stay relative while checking and get the event's place only when something is
+    /// wrong: a valid history (up to 80 events per request) then costs no string formatting.
+    pub fn check(&self, problems: &mut Vec<Problem>) {
+        check_time(problems, "/at", self.at);
+        if let Some(id) = self.device_id {
+            check_short_id(problems, "/deviceId", id, MAX_DEVICE_ID_LEN);
         }
-        if let Some(country) = &self.country {
-            check_country(&mut problems, "/country", country);
+        if let Some(ip) = self.ip {
+            check_ip(problems, "/ip", ip);
         }
-        check_coordinates(&mut problems, "", self.lat, self.lon);
-        if let Some(channel) = &self.channel {
-            check_short_id(&mut problems, "/channel", channel, crate::validate::MAX_CHANNEL_LEN);
+        if let Some(country) = self.country {
+            check_country(problems, "/country", country);
+        }
+        check_coordinates(problems, "", self.lat, self.lon);
+        if let Some(channel) = self.channel {
+            check_short_id(problems, "/channel", channel, MAX_CHANNEL_LEN);
         }
         if self.kind == EventType::CredentialChange && self.change.is_none() {
             problems.push(Problem::new(ErrorCode::MissingField, "/change", "a credential_change says what changed"));
         }
-        for problem in &mut problems {
-            problem.path.insert_str(0, base);
-        }
-        problems
     }
 
-    fn quantize(&mut self) {
+    fn quantized(mut self) -> Self {
         self.lat = self.lat.map(quantize_degrees);
         self.lon = self.lon.map(quantize_degrees);
+        self
+    }
+}
+
+fn prefix(problems: &mut [Problem], base: &str) {
+    for problem in problems {
+        problem.path.insert_str(0, base);
     }
 }
 
@@ -205,23 +255,33 @@ pub(crate) fn quantize_degrees(degrees: f64) -> f64 {
     (degrees * 1e4).round() / 1e4
 }
 
-/// The recent past of one account or one source. Events are sorted by time, oldest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct History {
-    /// Format version; [`HISTORY_VERSION`] when written by this build.
-    #[serde(default = "current_version")]
-    pub version: u32,
-    /// The last successful sign-in ever, kept after its event ages out (for inactivity).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_success_at: Option<i64>,
-    /// Recent events, oldest first.
-    #[serde(default)]
-    pub events: Vec<Event>,
+crate::wire_struct! {
+    /// The recent past of one account or one source. Events are sorted by time, oldest first.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct History {
+        /// Format version; [`HISTORY_VERSION`] when written by this build.
+        pub version: u32 = "version", default(HISTORY_VERSION);
+        /// The last successful sign-in ever, kept after its event ages out (for inactivity).
+        pub last_success_at: Option<i64> = "lastSuccessAt", optional;
+        /// Recent events, oldest first.
+        pub events: Vec<Event> = "events", default;
+    }
 }
 
-fn current_version() -> u32 {
-    HISTORY_VERSION
+/// A [`History`] that borrows its events: what the rules read.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct HistoryRef<'a> {
+    /// The last successful sign-in ever.
+    pub last_success_at: Option<i64>,
+    /// Recent events, oldest first.
+    pub events: &'a [EventRef<'a>],
+}
+
+impl HistoryRef<'_> {
+    /// Whether the history holds anything at all.
+    pub fn is_empty(&self) -> bool {
+        self.last_success_at.is_none() && self.events.is_empty()
+    }
 }
 
 impl Default for History {
@@ -237,6 +297,11 @@ impl History {
         History { version: HISTORY_VERSION, last_success_at: None, events: Vec::new() }
     }
 
+    /// The borrowed events (for a [`HistoryRef`]).
+    pub fn event_refs(&self) -> Vec<EventRef<'_>> {
+        self.events.iter().map(Event::as_ref).collect()
+    }
+
     /// Check a history that came from outside (JSON): version, bounds, order, every event.
     pub fn validate(&self, base: &str) -> Result<()> {
         let mut problems = Vec::new();
@@ -244,31 +309,11 @@ impl History {
             let code = if self.version > HISTORY_VERSION { ErrorCode::UnsupportedVersion } else { ErrorCode::InvalidHistory };
             problems.push(Problem::new(
                 code,
-                format!("{base}/version"),
-                format!("history version {} is not readable by this build (it reads version {HISTORY_VERSION})", self.version),
+                text!(base, "/version"),
+                text!("history version ", self.version, " is not readable by this build (it reads version ", HISTORY_VERSION, ")"),
             ));
         }
-        if let Some(at) = self.last_success_at {
-            check_time(&mut problems, &format!("{base}/lastSuccessAt"), at);
-        }
-        for class in [Class::Success, Class::Failure, Class::RecoveryAttempt, Class::Security] {
-            if self.events.iter().filter(|e| e.kind.class() == class).count() > class_cap(class) {
-                problems.push(Problem::new(
-                    ErrorCode::InvalidHistory,
-                    format!("{base}/events"),
-                    format!("more {class:?} events than a history holds ({}); build histories with record()", class_cap(class)),
-                ));
-            }
-        }
-        for (i, event) in self.events.iter().enumerate() {
-            let found = event.validate("");
-            if !found.is_empty() {
-                problems.extend(event.validate(&format!("{base}/events/{i}")));
-            }
-        }
-        if self.events.windows(2).any(|pair| matches!(pair, [a, b] if a.at > b.at)) {
-            problems.push(Problem::new(ErrorCode::InvalidHistory, format!("{base}/events"), "events must be in time order, oldest first"));
-        }
+        check_refs(&mut problems, base, self.last_success_at, &self.event_refs());
         match Error::from_problems(problems) {
             Some(error) => Err(error),
             None => Ok(()),
@@ -281,6 +326,33 @@ impl History {
     }
 }
 
+/// Every problem of a history's content: `lastSuccessAt`, the class caps, each event and the
+/// time order. `base` is the history's JSON path.
+pub(crate) fn check_refs(problems: &mut Vec<Problem>, base: &str, last_success_at: Option<i64>, events: &[EventRef<'_>]) {
+    if let Some(at) = last_success_at {
+        check_time(problems, &text!(base, "/lastSuccessAt"), at);
+    }
+    for class in CLASSES {
+        if events.iter().filter(|e| e.kind.class() == class).count() > class_cap(class) {
+            problems.push(Problem::new(
+                ErrorCode::InvalidHistory,
+                text!(base, "/events"),
+                text!("more ", class_name(class), " events than a history holds (", class_cap(class), "); build histories with record()"),
+            ));
+        }
+    }
+    for (i, event) in events.iter().enumerate() {
+        let found = problems.len();
+        event.check(problems);
+        if let Some(new) = problems.get_mut(found..) {
+            prefix(new, &text!(base, "/events/", i));
+        }
+    }
+    if events.windows(2).any(|pair| matches!(pair, [a, b] if a.at > b.at)) {
+        problems.push(Problem::new(ErrorCode::InvalidHistory, text!(base, "/events"), "events must be in time order, oldest first"));
+    }
+}
+
 fn class_cap(class: Class) -> usize {
     match class {
         Class::Success => MAX_SUCCESSES,
@@ -290,64 +362,79 @@ fn class_cap(class: Class) -> usize {
     }
 }
 
+fn class_name(class: Class) -> &'static str {
+    match class {
+        Class::Success => "Success",
+        Class::Failure => "Failure",
+        Class::RecoveryAttempt => "RecoveryAttempt",
+        Class::Security => "Security",
+    }
+}
+
 /// The pure reducer: `history` with `event` added, aged and bounded by `policy`'s windows.
 ///
 /// Events may arrive out of order; they are inserted at their time. An event older than the
 /// policy's horizon (measured from the newest event) is dropped at once.
 pub fn record(policy: &Policy, history: &History, event: &Event) -> Result<History> {
     history.validate("/history")?;
-    record_validated(policy, history, event)
+    let events = history.event_refs();
+    let (last_success_at, next) = record_refs(policy, HistoryRef { last_success_at: history.last_success_at, events: &events }, event.as_ref())?;
+    Ok(History { version: HISTORY_VERSION, last_success_at, events: next.iter().map(EventRef::to_owned).collect() })
 }
 
-/// [`record`] for a history known to be valid already (decoded from bytes by [`decode`], or
-/// checked with [`History::validate`]): the same result without checking its up to 80 events
-/// a second time. The event is still checked.
-pub fn record_validated(policy: &Policy, history: &History, event: &Event) -> Result<History> {
-    if let Some(error) = Error::from_problems(event.validate("/event")) {
+/// [`record`] on borrowed forms, for a history already validated (built by [`record`] from a
+/// checked [`History`], or decoded from bytes by [`decode_refs`], which validates). The event
+/// is checked here. Returns the new `lastSuccessAt` and events.
+pub(crate) fn record_refs<'a>(policy: &Policy, history: HistoryRef<'a>, event: EventRef<'a>) -> Result<(Option<i64>, Vec<EventRef<'a>>)> {
+    let mut problems = Vec::new();
+    event.check(&mut problems);
+    prefix(&mut problems, "/event");
+    if let Some(error) = Error::from_problems(problems) {
         return Err(error);
     }
-    let mut event = event.clone();
-    event.quantize();
-    let mut next = history.clone();
-    next.version = HISTORY_VERSION;
+    let event = event.quantized();
+    let mut next: Vec<EventRef<'a>> = Vec::with_capacity(history.events.len() + 1);
+    next.extend_from_slice(history.events);
+    let mut last_success_at = history.last_success_at;
     if event.kind.is_success() {
-        next.last_success_at = Some(next.last_success_at.map_or(event.at, |t| t.max(event.at)));
-        if let Some(device) = &event.device_id {
+        last_success_at = Some(last_success_at.map_or(event.at, |t| t.max(event.at)));
+        if let Some(device) = event.device_id {
             // One success per device: only the latest matters for known-ness and travel, so a
             // late, older success of a device already seen later adds nothing (and must not take
             // another device's place).
-            if next.events.iter().any(|e| e.kind.is_success() && e.device_id.as_ref() == Some(device) && e.at > event.at) {
-                return Ok(next);
+            if next.iter().any(|e| e.kind.is_success() && e.device_id == Some(device) && e.at > event.at) {
+                return Ok((last_success_at, next));
             }
-            let superseded = |e: &Event| e.kind.is_success() && e.device_id.as_ref() == Some(device) && e.at <= event.at;
-            next.events.retain(|e| !superseded(e));
+            next.retain(|e| !(e.kind.is_success() && e.device_id == Some(device) && e.at <= event.at));
         }
     }
-    let position = next.events.partition_point(|e| e.at <= event.at);
-    next.events.insert(position, event);
+    let position = next.partition_point(|e| e.at <= event.at);
+    next.insert(position, event);
 
-    let newest = next.newest().unwrap_or(0);
+    let newest = next.last().map_or(0, |e| e.at);
     let horizon = i64::try_from(policy.history_horizon()).unwrap_or(i64::MAX);
     let oldest_kept = newest.saturating_sub(horizon);
-    next.events.retain(|e| e.at >= oldest_kept);
-    for class in [Class::Success, Class::Failure, Class::RecoveryAttempt, Class::Security] {
-        let count = next.events.iter().filter(|e| e.kind.class() == class).count();
+    next.retain(|e| e.at >= oldest_kept);
+    for class in CLASSES {
+        let count = next.iter().filter(|e| e.kind.class() == class).count();
         let mut excess = count.saturating_sub(class_cap(class));
+        if excess == 0 {
+            continue;
+        }
         // The newest security event of each kind (and change) is never evicted: a flood of
         // password changes must not erase the recovery that started a hold, nor an email
         // change that bars a phone change. There are fewer such keys than the class holds:
         // `change` only distinguishes credential changes (on any other event it means nothing,
         // and counting it would allow more keys than the class holds, breaking the bound).
-        let key = |e: &Event| (e.kind, e.change.filter(|_| e.kind == EventType::CredentialChange));
-        let newest_of_kind: Vec<bool> = next
-            .events
+        let key = |e: &EventRef<'_>| (e.kind, e.change.filter(|_| e.kind == EventType::CredentialChange));
+        let protected: Vec<bool> = next
             .iter()
             .enumerate()
-            .map(|(i, e)| class == Class::Security && !next.events.iter().skip(i + 1).any(|l| key(l) == key(e)))
+            .map(|(i, e)| class == Class::Security && !next.iter().skip(i + 1).any(|later| key(later) == key(e)))
             .collect();
-        let mut protected = newest_of_kind.into_iter();
+        let mut protected = protected.into_iter();
         // Events are oldest first, so dropping from the front drops the oldest of the class.
-        next.events.retain(|e| {
+        next.retain(|e| {
             let keep = protected.next().unwrap_or(false);
             if excess > 0 && e.kind.class() == class && !keep {
                 excess -= 1;
@@ -357,5 +444,5 @@ pub fn record_validated(policy: &Policy, history: &History, event: &Event) -> Re
             }
         });
     }
-    Ok(next)
+    Ok((last_success_at, next))
 }

@@ -2,6 +2,7 @@
 //! four groups (`K7QM-3XRD-9PTA-W2HC`) — no I, L, O or U to misread — and stored only as an
 //! HMAC-SHA-256 hash under the host's pepper, compared in constant time.
 
+use crate::text;
 use super::{base64url, random, HmacSha256};
 use crate::error::{Error, ErrorCode, Result};
 use hmac::Mac;
@@ -18,7 +19,7 @@ const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// `count` fresh recovery codes (1–20), grouped for reading aloud and typing.
 pub fn generate(count: usize) -> Result<Vec<String>> {
     if count == 0 || count > MAX_CODES {
-        return Err(Error::new(ErrorCode::OutOfRange, "/count", format!("generate between 1 and {MAX_CODES} codes")));
+        return Err(Error::new(ErrorCode::OutOfRange, "/count", text!("generate between 1 and ", MAX_CODES, " codes")));
     }
     let mut codes = Vec::with_capacity(count);
     for _ in 0..count {

@@ -1,10 +1,10 @@
 //! HMAC key sets with key ids: one key signs, every listed key verifies, so keys rotate by
 //! adding a new signing key and later dropping the old one.
 
+use crate::text;
 use super::base64url;
 use crate::api::KeySetSpec;
 use crate::error::{Error, ErrorCode, Problem, Result};
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// Shortest secret accepted: 256 bits, the HMAC-SHA-256 output size.
@@ -18,12 +18,13 @@ pub const MAX_KEYS: usize = 16;
 #[derive(Clone, PartialEq, Eq)]
 pub struct KeySet {
     signing: String,
-    keys: BTreeMap<String, Vec<u8>>,
+    /// (kid, secret), in the order given.
+    keys: Vec<(String, Vec<u8>)>,
 }
 
 impl fmt::Debug for KeySet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeySet").field("signing", &self.signing).field("kids", &self.keys.keys().collect::<Vec<_>>()).finish()
+        f.debug_struct("KeySet").field("signing", &self.signing).field("kids", &self.keys.iter().map(|(kid, _)| kid).collect::<Vec<_>>()).finish()
     }
 }
 
@@ -37,25 +38,27 @@ impl KeySet {
     pub fn new(keys: Vec<(String, Vec<u8>)>, signing: &str) -> Result<KeySet> {
         let mut problems = Vec::new();
         if keys.is_empty() || keys.len() > MAX_KEYS {
-            problems.push(Problem::new(ErrorCode::OutOfRange, "/keys", format!("give between 1 and {MAX_KEYS} keys")));
+            problems.push(Problem::new(ErrorCode::OutOfRange, "/keys", text!("give between 1 and ", MAX_KEYS, " keys")));
         }
-        let mut map = BTreeMap::new();
+        let mut map: Vec<(String, Vec<u8>)> = Vec::with_capacity(keys.len());
         for (i, (kid, secret)) in keys.into_iter().enumerate() {
             if !valid_kid(&kid) {
-                problems.push(Problem::new(ErrorCode::WeakKey, format!("/keys/{i}/kid"), "a kid is 1–64 of A–Z a–z 0–9 . _ -"));
+                problems.push(Problem::new(ErrorCode::WeakKey, text!("/keys/", i, "/kid"), "a kid is 1–64 of A–Z a–z 0–9 . _ -"));
             }
             if secret.len() < MIN_SECRET_BYTES || secret.len() > MAX_SECRET_BYTES {
                 problems.push(Problem::new(
                     ErrorCode::WeakKey,
-                    format!("/keys/{i}/secret"),
-                    format!("a secret is {MIN_SECRET_BYTES}–{MAX_SECRET_BYTES} random bytes (got {})", secret.len()),
+                    text!("/keys/", i, "/secret"),
+                    text!("a secret is ", MIN_SECRET_BYTES, "–", MAX_SECRET_BYTES, " random bytes (got ", secret.len(), ")"),
                 ));
             }
-            if map.insert(kid, secret).is_some() {
-                problems.push(Problem::new(ErrorCode::DuplicateKey, format!("/keys/{i}/kid"), "each kid may appear once"));
+            if map.iter().any(|(known, _)| *known == kid) {
+                problems.push(Problem::new(ErrorCode::DuplicateKey, text!("/keys/", i, "/kid"), "each kid may appear once"));
+            } else {
+                map.push((kid, secret));
             }
         }
-        if !map.contains_key(signing) {
+        if !map.iter().any(|(kid, _)| kid == signing) {
             problems.push(Problem::new(ErrorCode::Inconsistent, "/signing", "the signing kid is not among the keys"));
         }
         match Error::from_problems(problems) {
@@ -69,7 +72,7 @@ impl KeySet {
         let mut keys = Vec::with_capacity(spec.keys.len());
         for (i, key) in spec.keys.iter().enumerate() {
             let secret = base64url::decode(&key.secret)
-                .ok_or_else(|| Error::new(ErrorCode::InvalidFormat, format!("/keys/{i}/secret"), "the secret is not unpadded base64url"))?;
+                .ok_or_else(|| Error::new(ErrorCode::InvalidFormat, text!("/keys/", i, "/secret"), "the secret is not unpadded base64url"))?;
             keys.push((key.kid.clone(), secret));
         }
         KeySet::new(keys, &spec.signing)
@@ -82,6 +85,6 @@ impl KeySet {
 
     /// The secret of `kid`, if the set has it.
     pub(crate) fn secret(&self, kid: &str) -> Option<&[u8]> {
-        self.keys.get(kid).map(Vec::as_slice)
+        self.keys.iter().find(|(known, _)| known == kid).map(|(_, secret)| secret.as_slice())
     }
 }

@@ -20,10 +20,10 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::policy::recovery::RecoveryScope;
 use crate::policy::Policy;
 use crate::signals::secs;
-use crate::state::EventType;
+use crate::state::{EventType, HistoryRef};
 use crate::validate::check_time;
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
+use crate::text;
 use sha2::Sha256;
 
 pub use keys::{valid_kid, KeySet, MAX_KEYS, MAX_SECRET_BYTES, MIN_SECRET_BYTES};
@@ -35,25 +35,18 @@ pub const ALG: &str = "HS256";
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// What a token is for; a token is only ever accepted for its own purpose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Purpose {
-    /// Proof of a recent step-up, for one action.
-    StepUpGrant,
-    /// A recovered session's grant: its scopes and hold.
-    RecoveryTicket,
+crate::wire_enum! {
+    /// What a token is for; a token is only ever accepted for its own purpose.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    pub enum Purpose {
+        /// Proof of a recent step-up, for one action.
+        StepUpGrant = "step_up_grant",
+        /// A recovered session's grant: its scopes and hold.
+        RecoveryTicket = "recovery_ticket",
+    }
 }
 
 impl Purpose {
-    /// The snake_case wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Purpose::StepUpGrant => "step_up_grant",
-            Purpose::RecoveryTicket => "recovery_ticket",
-        }
-    }
-
     /// The policy's lifetime cap for this purpose, seconds.
     pub fn max_lifetime(self, policy: &Policy) -> u64 {
         match self {
@@ -63,55 +56,48 @@ impl Purpose {
     }
 }
 
-/// The JWS protected header.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Header {
-    alg: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    typ: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    kid: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    crit: Option<serde_json::Value>,
+crate::wire_struct! {
+    /// The JWS protected header.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    struct Header {
+        alg: String = "alg";
+        typ: Option<String> = "typ", optional;
+        kid: Option<String> = "kid", optional;
+        crit: Option<crate::json::AnyValue> = "crit", optional;
+    }
 }
 
-/// A token's claims, with the registered JWT names.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Claims {
-    /// The account.
-    pub sub: String,
-    /// Who accepts the token.
-    pub aud: String,
-    /// What the token is for.
-    pub purpose: Purpose,
-    /// Issued at, Unix seconds.
-    pub iat: i64,
-    /// Not valid before, Unix seconds.
-    pub nbf: i64,
-    /// Expires at, Unix seconds (invalid from this second on).
-    pub exp: i64,
-    /// Unique token id.
-    pub jti: String,
-    /// Step-up grant: the `acr` reached.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub acr: Option<String>,
-    /// Step-up grant: RFC 8176 methods used.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub amr: Vec<String>,
-    /// Step-up grant: when the customer authenticated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth_time: Option<i64>,
-    /// Step-up grant: the action it is for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-    /// Recovery ticket: what the recovered session may do.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub scopes: Vec<RecoveryScope>,
-    /// Recovery ticket: until when sensitive changes are held.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hold_until: Option<i64>,
+crate::wire_struct! {
+    /// A token's claims, with the registered JWT names.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Claims {
+        /// The account.
+        pub sub: String = "sub";
+        /// Who accepts the token.
+        pub aud: String = "aud";
+        /// What the token is for.
+        pub purpose: Purpose = "purpose";
+        /// Issued at, Unix seconds.
+        pub iat: i64 = "iat";
+        /// Not valid before, Unix seconds.
+        pub nbf: i64 = "nbf";
+        /// Expires at, Unix seconds (invalid from this second on).
+        pub exp: i64 = "exp";
+        /// Unique token id.
+        pub jti: String = "jti";
+        /// Step-up grant: the `acr` reached.
+        pub acr: Option<String> = "acr", optional;
+        /// Step-up grant: RFC 8176 methods used.
+        pub amr: Vec<String> = "amr", skip_empty;
+        /// Step-up grant: when the customer authenticated.
+        pub auth_time: Option<i64> = "auth_time", optional;
+        /// Step-up grant: the action it is for.
+        pub scope: Option<String> = "scope", optional;
+        /// Recovery ticket: what the recovered session may do.
+        pub scopes: Vec<RecoveryScope> = "scopes", skip_empty;
+        /// Recovery ticket: until when sensitive changes are held.
+        pub hold_until: Option<i64> = "hold_until", optional;
+    }
 }
 
 fn err(code: ErrorCode, path: &str, message: impl Into<String>) -> Error {
@@ -120,7 +106,7 @@ fn err(code: ErrorCode, path: &str, message: impl Into<String>) -> Error {
 
 fn check_text(path: &str, value: &str, max: usize) -> Result<()> {
     if value.is_empty() || value.len() > max || !value.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(err(ErrorCode::InvalidFormat, path, format!("use 1–{max} printable ASCII characters without spaces")));
+        return Err(err(ErrorCode::InvalidFormat, path, text!("use 1–", max, " printable ASCII characters without spaces")));
     }
     Ok(())
 }
@@ -145,7 +131,7 @@ pub fn mint_step_up_grant(policy: &Policy, keys: &KeySet, request: &StepUpGrantR
         return Err(err(ErrorCode::TooLong, "/amr", "at most 16 amr values"));
     }
     for (i, amr) in request.amr.iter().enumerate() {
-        check_text(&format!("/amr/{i}"), amr, 16)?;
+        check_text(&text!("/amr/", i), amr, 16)?;
     }
     if !(0..=request.now).contains(&request.auth_time) {
         return Err(err(ErrorCode::Inconsistent, "/authTime", "authTime must be a Unix time not after now"));
@@ -183,7 +169,7 @@ pub fn mint_recovery_ticket(policy: &Policy, keys: &KeySet, request: &RecoveryTi
         return Err(err(ErrorCode::OutOfRange, "/grant/scopes", "a ticket carries at least one scope"));
     }
     if let Some(i) = grant.scopes.iter().position(|s| !policy.recovery.grant.scopes.contains(s)) {
-        return Err(err(ErrorCode::Inconsistent, &format!("/grant/scopes/{i}"), "the policy's grant has no such scope"));
+        return Err(err(ErrorCode::Inconsistent, &text!("/grant/scopes/", i), "the policy's grant has no such scope"));
     }
     let cap_at = request.now.saturating_add(secs(Purpose::RecoveryTicket.max_lifetime(policy)));
     let exp = grant.expires_at.min(cap_at);
@@ -191,8 +177,7 @@ pub fn mint_recovery_ticket(policy: &Policy, keys: &KeySet, request: &RecoveryTi
         return Err(err(ErrorCode::Inconsistent, "/grant/expiresAt", "the grant has already expired"));
     }
     let mut scopes = grant.scopes.clone();
-    scopes.sort();
-    scopes.dedup();
+    crate::collections::sort_dedup(&mut scopes);
     let claims = Claims {
         sub: request.sub.clone(),
         aud: request.aud.clone(),
@@ -223,25 +208,38 @@ fn sign(keys: &KeySet, claims: &Claims) -> Result<Minted> {
     let kid = keys.signing_kid();
     let secret = keys.secret(kid).ok_or_else(|| err(ErrorCode::TokenUnknownKey, "/signing", "the signing key is missing"))?;
     let header = Header { alg: ALG.into(), typ: Some("JWT".into()), kid: Some(kid.into()), crit: None };
-    let to_json = |value: serde_json::Result<Vec<u8>>| value.map_err(|e| err(ErrorCode::InvalidJson, "", e.to_string()));
-    let signing_input = format!(
-        "{}.{}",
-        base64url::encode(&to_json(serde_json::to_vec(&header))?),
-        base64url::encode(&to_json(serde_json::to_vec(claims))?)
+    let signing_input = text!(
+        base64url::encode(crate::json::to_string(&header).as_bytes()),
+        ".",
+        base64url::encode(crate::json::to_string(claims).as_bytes())
     );
     let mut mac = mac(secret)?;
     mac.update(signing_input.as_bytes());
     let signature = mac.finalize().into_bytes();
-    Ok(Minted { token: format!("{signing_input}.{}", base64url::encode(&signature)), jti: claims.jti.clone(), expires_at: claims.exp })
+    Ok(Minted { token: text!(signing_input, ".", base64url::encode(&signature)), jti: claims.jti.clone(), expires_at: claims.exp })
 }
 
 /// Verify a token against the key set, the request's expectations and the policy's caps.
 /// Returns the claims; the host records `jti` to enforce single use.
 pub fn verify(policy: &Policy, keys: &KeySet, request: &VerifyRequest) -> Result<Claims> {
+    let history = match &request.history {
+        Some(history) => {
+            history.validate("/history")?;
+            Some((history.last_success_at, history.event_refs()))
+        }
+        None => None,
+    };
+    let history = history.as_ref().map(|(last_success_at, events)| HistoryRef { last_success_at: *last_success_at, events });
+    verify_with(policy, keys, request, history.as_ref())
+}
+
+/// [`verify`] with the account's history given separately (validated), as the JS boundary
+/// has it when the host passes bytes.
+pub(crate) fn verify_with(policy: &Policy, keys: &KeySet, request: &VerifyRequest, history: Option<&HistoryRef<'_>>) -> Result<Claims> {
     check_now(request.now)?;
     let token = request.token.as_str();
     if token.len() > MAX_TOKEN_LEN {
-        return Err(err(ErrorCode::TokenTooLong, "/token", format!("{} bytes; no token is longer than {MAX_TOKEN_LEN}", token.len())));
+        return Err(err(ErrorCode::TokenTooLong, "/token", text!(token.len(), " bytes; no token is longer than ", MAX_TOKEN_LEN)));
     }
     let mut parts = token.split('.');
     let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
@@ -250,7 +248,7 @@ pub fn verify(policy: &Policy, keys: &KeySet, request: &VerifyRequest) -> Result
     let decode = |segment: &str, what: &str| {
         base64url::decode(segment)
             .filter(|bytes| !bytes.is_empty())
-            .ok_or_else(|| err(ErrorCode::TokenBadEncoding, &format!("/token/{what}"), format!("the {what} is not unpadded base64url")))
+            .ok_or_else(|| err(ErrorCode::TokenBadEncoding, &text!("/token/", what), text!("the ", what, " is not unpadded base64url")))
     };
     let header_bytes = decode(header_b64, "header")?;
     let header: Header = object(&header_bytes)
@@ -282,33 +280,29 @@ pub fn verify(policy: &Policy, keys: &KeySet, request: &VerifyRequest) -> Result
     let payload_bytes = decode(payload_b64, "payload")?;
     let claims: Claims = object(&payload_bytes)
         .ok_or_else(|| err(ErrorCode::TokenBadClaims, "/token/payload", "the claims are not those of a token this module mints"))?;
-    check_claims(policy, request, &claims)?;
+    check_claims(policy, request, history, &claims)?;
     Ok(claims)
 }
 
-/// A JSON object (never an array, which serde would read positionally) as `T`.
-fn object<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace())?;
-    if *first != b'{' {
-        return None;
-    }
-    serde_json::from_slice(bytes).ok()
+/// A JSON object as `T`, or `None` for anything else.
+fn object<T: crate::json::FromJson>(bytes: &[u8]) -> Option<T> {
+    crate::json::from_str(core::str::from_utf8(bytes).ok()?).ok()
 }
 
-fn check_claims(policy: &Policy, request: &VerifyRequest, claims: &Claims) -> Result<()> {
+fn check_claims(policy: &Policy, request: &VerifyRequest, history: Option<&HistoryRef<'_>>, claims: &Claims) -> Result<()> {
     let now = request.now;
     let complete = match claims.purpose {
         Purpose::StepUpGrant => claims.acr.is_some() && claims.auth_time.is_some() && claims.scope.is_some() && claims.scopes.is_empty(),
         Purpose::RecoveryTicket => !claims.scopes.is_empty() && claims.hold_until.is_some() && claims.scope.is_none(),
     };
     if !complete {
-        return Err(err(ErrorCode::TokenBadClaims, "/token/payload", format!("the claims do not fit a {}", claims.purpose.as_str())));
+        return Err(err(ErrorCode::TokenBadClaims, "/token/payload", text!("the claims do not fit a ", claims.purpose.as_str())));
     }
     if claims.purpose != request.purpose {
         return Err(err(
             ErrorCode::TokenWrongPurpose,
             "/token/payload/purpose",
-            format!("a {} is not accepted as a {}", claims.purpose.as_str(), request.purpose.as_str()),
+            text!("a ", claims.purpose.as_str(), " is not accepted as a ", request.purpose.as_str()),
         ));
     }
     if claims.aud != request.audience {
@@ -333,13 +327,13 @@ fn check_claims(policy: &Policy, request: &VerifyRequest, claims: &Claims) -> Re
         return Err(err(
             ErrorCode::TokenLifetimeExceeded,
             "/token/payload/exp",
-            format!("the token lives longer than the policy's {cap} s"),
+            text!("the token lives longer than the policy's ", cap, " s"),
         ));
     }
     if request.revoked_jtis.contains(&claims.jti) {
         return Err(err(ErrorCode::TokenRevoked, "/token/payload/jti", "the host revoked this token (or it was used)"));
     }
-    let superseded = request.history.as_ref().is_some_and(|h| {
+    let superseded = history.is_some_and(|h| {
         h.events.iter().any(|e| {
             matches!(e.kind, EventType::CredentialChange | EventType::RecoverySuccess | EventType::SignOutEverywhere)
                 && e.at > claims.iat

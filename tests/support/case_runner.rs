@@ -16,6 +16,7 @@
 //! With `CIAM_GOLDEN_OUT=<file>` the runner also writes every case's full output there, so
 //! other runtimes can be compared against the native result.
 
+use super::{from_value, to_value};
 use ciam_policy::error::Error;
 use ciam_policy::{
     evaluate, evaluate_change, evaluate_recovery, presets, record, ChangeRequest, EvaluateRequest, Event, History, Policy, RecoveryRequest,
@@ -77,28 +78,22 @@ pub fn case_output(case: &Value) -> Result<Value, String> {
     };
     match call {
         "validatePolicy" => Ok(json!({ "valid": true, "name": policy.name })),
-        "record" => Ok(serde_json::to_value(&history).unwrap()),
+        "record" => Ok(to_value(&history)),
         "evaluate" | "evaluateRecovery" | "evaluateChange" => {
             let mut request = case.get("request").cloned().ok_or("the case has no request")?;
             if let Some(object) = request.as_object_mut() {
                 if !object.contains_key("history") && !history.events.is_empty() {
-                    object.insert("history".into(), serde_json::to_value(&history).unwrap());
+                    object.insert("history".into(), to_value(&history));
                 }
                 // A change decision reads the account's history only.
                 if call != "evaluateChange" && !object.contains_key("sourceHistory") && !source_history.events.is_empty() {
-                    object.insert("sourceHistory".into(), serde_json::to_value(&source_history).unwrap());
+                    object.insert("sourceHistory".into(), to_value(&source_history));
                 }
             }
             let result = match call {
-                "evaluateRecovery" => ciam_policy::json::from_value::<RecoveryRequest>(request)
-                    .and_then(|r| evaluate_recovery(&policy, &r))
-                    .map(|d| serde_json::to_value(&d).unwrap()),
-                "evaluateChange" => ciam_policy::json::from_value::<ChangeRequest>(request)
-                    .and_then(|r| evaluate_change(&policy, &r))
-                    .map(|d| serde_json::to_value(&d).unwrap()),
-                _ => ciam_policy::json::from_value::<EvaluateRequest>(request)
-                    .and_then(|r| evaluate(&policy, &r))
-                    .map(|d| serde_json::to_value(&d).unwrap()),
+                "evaluateRecovery" => from_value::<RecoveryRequest>(&request).and_then(|r| evaluate_recovery(&policy, &r).map(|d| to_value(&d))),
+                "evaluateChange" => from_value::<ChangeRequest>(&request).and_then(|r| evaluate_change(&policy, &r).map(|d| to_value(&d))),
+                _ => from_value::<EvaluateRequest>(&request).and_then(|r| evaluate(&policy, &r).map(|d| to_value(&d))),
             };
             Ok(result.unwrap_or_else(|error| error_json(&error)))
         }
@@ -108,7 +103,7 @@ pub fn case_output(case: &Value) -> Result<Value, String> {
 
 fn case_policy(case: &Value) -> Result<Result<Policy, Error>, String> {
     if let Some(policy) = case.get("policy") {
-        return Ok(Policy::from_value(policy.clone()));
+        return Ok(Policy::from_json(&policy.to_string()));
     }
     let name = case.get("preset").and_then(Value::as_str).ok_or("case names neither `preset` nor `policy`")?;
     let text = presets::json(name).map_err(|e| e.to_string())?;
@@ -116,14 +111,14 @@ fn case_policy(case: &Value) -> Result<Result<Policy, Error>, String> {
     if let Some(patch) = case.get("patch") {
         merge_patch(&mut document, patch);
     }
-    Ok(Policy::from_value(document))
+    Ok(Policy::from_json(&document.to_string()))
 }
 
 fn build_history(policy: &Policy, events: Option<&Value>) -> Result<History, Error> {
     let mut history = History::new();
     let Some(events) = events else { return Ok(history) };
     for (i, raw) in events.as_array().cloned().unwrap_or_default().into_iter().enumerate() {
-        let event: Event = ciam_policy::json::from_value(raw).map_err(|e| e.nested_under(&format!("/history/{i}")))?;
+        let event: Event = from_value(&raw).map_err(|e| e.nested_under(&format!("/history/{i}")))?;
         history = record(policy, &history, &event)?;
     }
     Ok(history)
@@ -149,8 +144,8 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 }
 
 pub fn error_json(error: &Error) -> Value {
-    let problems: Vec<Value> = error.problems().map(|p| json!({ "code": p.code, "path": p.path, "message": p.message })).collect();
-    json!({ "error": { "code": error.code(), "path": error.path(), "message": error.message(), "problems": problems } })
+    let problems: Vec<Value> = error.problems().map(|p| json!({ "code": p.code.as_str(), "path": p.path, "message": p.message })).collect();
+    json!({ "error": { "code": error.code().as_str(), "path": error.path(), "message": error.message(), "problems": problems } })
 }
 
 fn check_want(want: &Value, actual: &Value) -> Result<(), String> {

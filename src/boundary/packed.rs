@@ -1,0 +1,382 @@
+//! The packed `evaluate` request: the fields of a plain JS request object written into fixed
+//! slots of a byte buffer by `packRequest` in `pkg-templates/api.js`, so a decision needs no
+//! `JSON.stringify`, no JSON parsing and no string allocation (a request's strings are
+//! borrowed from the buffer). The buffer is untrusted: every offset is checked, and anything
+//! that does not fit the layout makes [`read`] return `None`; the JS side then sends the
+//! request as JSON text, whose reader gives the exact coded error (or the same decision).
+//!
+//! ```text
+//! bytes   0..72   nine f64: now, botScore, ipRisk, lat, lon, aal, authTime, createdAt, amount
+//! words  18       presence flags (see `flag`)
+//! words  19..37   (offset, length) of: action, device.id, network.ip, network.country,
+//!                 network.anonymizer, transaction.currency, history bytes, sourceHistory bytes,
+//!                 then the number of amr values and of factors
+//! words  37..69   (offset, length) of up to 16 amr values
+//! words  69..101  (offset, length) of up to 16 factors
+//! bytes 404..     the strings and history bytes the offsets point at
+//! ```
+
+use crate::api::{AccountRef, Anonymizer, Attempt, DeviceRef, NetworkRef, SessionRef, TransactionRef};
+use crate::policy::Factor;
+
+/// Where the strings start; everything before is the fixed layout.
+pub const HEAP: usize = 404;
+/// Most amr values or factors a packed request carries (more go as JSON text).
+pub const MAX_LIST: usize = 16;
+
+/// The f64 slots.
+pub mod number {
+    /// `now`.
+    pub const NOW: usize = 0;
+    /// `device.botScore`.
+    pub const BOT_SCORE: usize = 1;
+    /// `network.ipRisk`.
+    pub const IP_RISK: usize = 2;
+    /// `network.lat`.
+    pub const LAT: usize = 3;
+    /// `network.lon`.
+    pub const LON: usize = 4;
+    /// `session.aal`.
+    pub const AAL: usize = 5;
+    /// `session.authTime`.
+    pub const AUTH_TIME: usize = 6;
+    /// `account.createdAt`.
+    pub const CREATED_AT: usize = 7;
+    /// `transaction.amount`.
+    pub const AMOUNT: usize = 8;
+}
+
+/// The word slots.
+pub mod word {
+    /// Presence flags.
+    pub const FLAGS: usize = 18;
+    /// `action` (offset, length).
+    pub const ACTION: usize = 19;
+    /// `device.id`.
+    pub const DEVICE_ID: usize = 21;
+    /// `network.ip`.
+    pub const IP: usize = 23;
+    /// `network.country`.
+    pub const COUNTRY: usize = 25;
+    /// `network.anonymizer`.
+    pub const ANONYMIZER: usize = 27;
+    /// `transaction.currency`.
+    pub const CURRENCY: usize = 29;
+    /// `history` bytes.
+    pub const HISTORY: usize = 31;
+    /// `sourceHistory` bytes.
+    pub const SOURCE_HISTORY: usize = 33;
+    /// Number of amr values.
+    pub const AMR_COUNT: usize = 35;
+    /// Number of factors.
+    pub const FACTOR_COUNT: usize = 36;
+    /// The amr values' (offset, length) pairs.
+    pub const AMR: usize = 37;
+    /// The factors' (offset, length) pairs.
+    pub const FACTORS: usize = 69;
+}
+
+/// Presence flags: an absent optional field (or `null`) has its flag clear.
+pub mod flag {
+    /// `device` is an object.
+    pub const DEVICE: u32 = 1;
+    /// `network` is an object.
+    pub const NETWORK: u32 = 1 << 1;
+    /// `session` is an object.
+    pub const SESSION: u32 = 1 << 2;
+    /// `account` is an object.
+    pub const ACCOUNT: u32 = 1 << 3;
+    /// `transaction` is an object.
+    pub const TRANSACTION: u32 = 1 << 4;
+    /// `device.id`.
+    pub const DEVICE_ID: u32 = 1 << 5;
+    /// `device.botScore`.
+    pub const BOT_SCORE: u32 = 1 << 6;
+    /// `device.known` is a boolean.
+    pub const KNOWN: u32 = 1 << 7;
+    /// … and it is `true`.
+    pub const KNOWN_TRUE: u32 = 1 << 8;
+    /// `device.managed` is a boolean.
+    pub const MANAGED: u32 = 1 << 9;
+    /// … and it is `true`.
+    pub const MANAGED_TRUE: u32 = 1 << 10;
+    /// `network.ip`.
+    pub const IP: u32 = 1 << 11;
+    /// `network.ipRisk`.
+    pub const IP_RISK: u32 = 1 << 12;
+    /// `network.anonymizer`.
+    pub const ANONYMIZER: u32 = 1 << 13;
+    /// `network.country`.
+    pub const COUNTRY: u32 = 1 << 14;
+    /// `network.lat`.
+    pub const LAT: u32 = 1 << 15;
+    /// `network.lon`.
+    pub const LON: u32 = 1 << 16;
+    /// `account.createdAt`.
+    pub const CREATED_AT: u32 = 1 << 17;
+    /// `account.breached` is `true`.
+    pub const BREACHED: u32 = 1 << 18;
+    /// `history` is bytes.
+    pub const HISTORY: u32 = 1 << 19;
+    /// `sourceHistory` is bytes.
+    pub const SOURCE_HISTORY: u32 = 1 << 20;
+}
+
+/// A packed request's fields, borrowed from the buffer (histories still as bytes).
+#[derive(Debug, Clone, Copy)]
+pub struct Packed<'a> {
+    /// Everything but the session's amr, the account's factors and the histories.
+    pub attempt: Attempt<'a>,
+    /// The amr values.
+    pub amr: [&'a str; MAX_LIST],
+    /// How many amr values.
+    pub amr_len: usize,
+    /// The factors.
+    pub factors: [Factor; MAX_LIST],
+    /// How many factors.
+    pub factors_len: usize,
+    /// The account history's bytes, if given as bytes.
+    pub history: Option<&'a [u8]>,
+    /// The source history's bytes, if given as bytes.
+    pub source_history: Option<&'a [u8]>,
+}
+
+/// Read a packed request, or `None` when it does not fit the layout.
+pub fn read(buffer: &[u8]) -> Option<Packed<'_>> {
+    let b = Buffer(buffer);
+    let flags = b.word(word::FLAGS)?;
+    let has = |f: u32| flags & f != 0;
+    let text = |slot: usize| b.text(slot);
+    let optional_text = |f: u32, slot: usize| if has(f) { text(slot).map(Some) } else { Some(None) };
+    let number = |slot: usize| b.number(slot);
+    let optional_number = |f: u32, slot: usize| if has(f) { number(slot).map(Some) } else { Some(None) };
+    let optional_bool = |f: u32, value: u32| has(f).then(|| has(value));
+
+    let device = if has(flag::DEVICE) {
+        Some(DeviceRef {
+            id: optional_text(flag::DEVICE_ID, word::DEVICE_ID)?,
+            bot_score: optional_number(flag::BOT_SCORE, number::BOT_SCORE)?,
+            known: optional_bool(flag::KNOWN, flag::KNOWN_TRUE),
+            managed: optional_bool(flag::MANAGED, flag::MANAGED_TRUE),
+        })
+    } else {
+        None
+    };
+    let network = if has(flag::NETWORK) {
+        let anonymizer = match optional_text(flag::ANONYMIZER, word::ANONYMIZER)? {
+            Some(name) => Some(Anonymizer::from_wire(name)?),
+            None => None,
+        };
+        Some(NetworkRef {
+            ip: optional_text(flag::IP, word::IP)?,
+            ip_risk: optional_number(flag::IP_RISK, number::IP_RISK)?,
+            anonymizer,
+            country: optional_text(flag::COUNTRY, word::COUNTRY)?,
+            lat: optional_number(flag::LAT, number::LAT)?,
+            lon: optional_number(flag::LON, number::LON)?,
+        })
+    } else {
+        None
+    };
+
+    let mut amr = [""; MAX_LIST];
+    let amr_len = b.count(word::AMR_COUNT)?;
+    for (i, slot) in amr.iter_mut().enumerate().take(amr_len) {
+        *slot = text(word::AMR + 2 * i)?;
+    }
+    let mut factors = [Factor::Password; MAX_LIST];
+    let factors_len = b.count(word::FACTOR_COUNT)?;
+    for (i, slot) in factors.iter_mut().enumerate().take(factors_len) {
+        *slot = Factor::from_wire(text(word::FACTORS + 2 * i)?)?;
+    }
+
+    let attempt = Attempt {
+        now: integer(number(number::NOW)?)?,
+        action: text(word::ACTION)?,
+        device,
+        network,
+        session: if has(flag::SESSION) {
+            let aal = u8::try_from(integer(number(number::AAL)?)?).ok()?;
+            Some(SessionRef { aal, amr: &[], auth_time: integer(number(number::AUTH_TIME)?)? })
+        } else {
+            None
+        },
+        account: if has(flag::ACCOUNT) {
+            let created_at = match optional_number(flag::CREATED_AT, number::CREATED_AT)? {
+                Some(value) => Some(integer(value)?),
+                None => None,
+            };
+            Some(AccountRef { created_at, factors: &[], breached: has(flag::BREACHED) })
+        } else {
+            None
+        },
+        transaction: if has(flag::TRANSACTION) {
+            Some(TransactionRef { amount: number(number::AMOUNT)?, currency: text(word::CURRENCY)? })
+        } else {
+            None
+        },
+        history: None,
+        source_history: None,
+    };
+    Some(Packed {
+        attempt,
+        amr,
+        amr_len,
+        factors,
+        factors_len,
+        history: if has(flag::HISTORY) { Some(b.bytes(word::HISTORY)?) } else { None },
+        source_history: if has(flag::SOURCE_HISTORY) { Some(b.bytes(word::SOURCE_HISTORY)?) } else { None },
+    })
+}
+
+/// A JS number as the i64 the JSON text of it would give: whole and within range, or `None`
+/// (then the JSON reader reports the problem).
+fn integer(value: f64) -> Option<i64> {
+    // 2^63 as a double; every whole double below it converts exactly.
+    (value.fract() == 0.0 && value.abs() < 9_223_372_036_854_775_808.0).then_some(value as i64)
+}
+
+struct Buffer<'a>(&'a [u8]);
+
+impl<'a> Buffer<'a> {
+    fn word(&self, slot: usize) -> Option<u32> {
+        let at = slot.checked_mul(4)?;
+        let bytes = self.0.get(at..at.checked_add(4)?)?;
+        Some(u32::from_le_bytes(bytes.try_into().ok()?))
+    }
+
+    fn number(&self, slot: usize) -> Option<f64> {
+        let at = slot.checked_mul(8)?;
+        let bytes = self.0.get(at..at.checked_add(8)?)?;
+        let value = f64::from_le_bytes(bytes.try_into().ok()?);
+        // Non-finite numbers are `null` in JSON text: let the JSON reader decide.
+        value.is_finite().then_some(value)
+    }
+
+    fn count(&self, slot: usize) -> Option<usize> {
+        usize::try_from(self.word(slot)?).ok().filter(|n| *n <= MAX_LIST)
+    }
+
+    fn bytes(&self, slot: usize) -> Option<&'a [u8]> {
+        let offset = usize::try_from(self.word(slot)?).ok()?;
+        let length = usize::try_from(self.word(slot + 1)?).ok()?;
+        if offset < HEAP {
+            return None;
+        }
+        self.0.get(offset..offset.checked_add(length)?)
+    }
+
+    /// A string: the JS side writes only strings of ASCII characters, one byte each.
+    fn text(&self, slot: usize) -> Option<&'a str> {
+        let bytes = self.bytes(slot)?;
+        if !bytes.is_ascii() {
+            return None;
+        }
+        core::str::from_utf8(bytes).ok()
+    }
+}
+
+/// A packed request as bytes, the way `packRequest` in `pkg-templates/api.js` writes one
+/// (for tests and benchmarks of the native side; the JS side has its own writer).
+pub fn pack(request: &crate::api::EvaluateRequest, history: Option<&[u8]>, source_history: Option<&[u8]>) -> Option<Vec<u8>> {
+    let mut out = vec![0u8; HEAP];
+    let mut flags = 0u32;
+    let put_number = |out: &mut Vec<u8>, slot: usize, value: f64| {
+        if let Some(target) = out.get_mut(slot * 8..slot * 8 + 8) {
+            target.copy_from_slice(&value.to_le_bytes());
+        }
+    };
+    let put_word = |out: &mut Vec<u8>, slot: usize, value: u32| {
+        if let Some(target) = out.get_mut(slot * 4..slot * 4 + 4) {
+            target.copy_from_slice(&value.to_le_bytes());
+        }
+    };
+    let put_bytes = |out: &mut Vec<u8>, slot: usize, bytes: &[u8]| {
+        let offset = u32::try_from(out.len()).unwrap_or(0);
+        out.extend_from_slice(bytes);
+        put_word(out, slot, offset);
+        put_word(out, slot + 1, u32::try_from(bytes.len()).unwrap_or(0));
+    };
+    put_number(&mut out, number::NOW, request.now as f64);
+    put_bytes(&mut out, word::ACTION, request.action.as_bytes());
+    if let Some(device) = &request.device {
+        flags |= flag::DEVICE;
+        if let Some(id) = &device.id {
+            flags |= flag::DEVICE_ID;
+            put_bytes(&mut out, word::DEVICE_ID, id.as_bytes());
+        }
+        if let Some(score) = device.bot_score {
+            flags |= flag::BOT_SCORE;
+            put_number(&mut out, number::BOT_SCORE, score);
+        }
+        if let Some(known) = device.known {
+            flags |= flag::KNOWN | if known { flag::KNOWN_TRUE } else { 0 };
+        }
+        if let Some(managed) = device.managed {
+            flags |= flag::MANAGED | if managed { flag::MANAGED_TRUE } else { 0 };
+        }
+    }
+    if let Some(network) = &request.network {
+        flags |= flag::NETWORK;
+        for (present, slot, value) in [(flag::IP, word::IP, &network.ip), (flag::COUNTRY, word::COUNTRY, &network.country)] {
+            if let Some(value) = value {
+                flags |= present;
+                put_bytes(&mut out, slot, value.as_bytes());
+            }
+        }
+        if let Some(anonymizer) = network.anonymizer {
+            flags |= flag::ANONYMIZER;
+            put_bytes(&mut out, word::ANONYMIZER, anonymizer.as_str().as_bytes());
+        }
+        for (present, slot, value) in
+            [(flag::IP_RISK, number::IP_RISK, network.ip_risk), (flag::LAT, number::LAT, network.lat), (flag::LON, number::LON, network.lon)]
+        {
+            if let Some(value) = value {
+                flags |= present;
+                put_number(&mut out, slot, value);
+            }
+        }
+    }
+    if let Some(session) = &request.session {
+        flags |= flag::SESSION;
+        put_number(&mut out, number::AAL, f64::from(session.aal));
+        put_number(&mut out, number::AUTH_TIME, session.auth_time as f64);
+        if session.amr.len() > MAX_LIST {
+            return None;
+        }
+        put_word(&mut out, word::AMR_COUNT, u32::try_from(session.amr.len()).unwrap_or(0));
+        for (i, amr) in session.amr.iter().enumerate() {
+            put_bytes(&mut out, word::AMR + 2 * i, amr.as_bytes());
+        }
+    }
+    if let Some(account) = &request.account {
+        flags |= flag::ACCOUNT;
+        if let Some(created_at) = account.created_at {
+            flags |= flag::CREATED_AT;
+            put_number(&mut out, number::CREATED_AT, created_at as f64);
+        }
+        if account.breached {
+            flags |= flag::BREACHED;
+        }
+        if account.factors.len() > MAX_LIST {
+            return None;
+        }
+        put_word(&mut out, word::FACTOR_COUNT, u32::try_from(account.factors.len()).unwrap_or(0));
+        for (i, factor) in account.factors.iter().enumerate() {
+            put_bytes(&mut out, word::FACTORS + 2 * i, factor.as_str().as_bytes());
+        }
+    }
+    if let Some(transaction) = &request.transaction {
+        flags |= flag::TRANSACTION;
+        put_number(&mut out, number::AMOUNT, transaction.amount);
+        put_bytes(&mut out, word::CURRENCY, transaction.currency.as_bytes());
+    }
+    for (present, slot, bytes) in [(flag::HISTORY, word::HISTORY, history), (flag::SOURCE_HISTORY, word::SOURCE_HISTORY, source_history)] {
+        if let Some(bytes) = bytes {
+            flags |= present;
+            put_bytes(&mut out, slot, bytes);
+        }
+    }
+    put_word(&mut out, word::FLAGS, flags);
+    Some(out)
+}

@@ -1,0 +1,215 @@
+//! The declarations that make a wire type: [`wire_struct!`](crate::wire_struct) for objects
+//! and [`wire_enum!`](crate::wire_enum) for snake_case names. Each generates the type, its
+//! [`FromJson`](crate::json::FromJson) reader and its [`ToJson`](crate::json::ToJson) writer from
+//! one list of fields, so the two directions cannot drift apart.
+//!
+//! A field is `name: Type = "jsonKey"`, optionally followed by how it may be absent:
+//!
+//! | mode | reading when absent | writing |
+//! |---|---|---|
+//! | (none) | `missing_field` error | always |
+//! | `optional` (an `Option`) | `None`; `null` is `None` too | only when `Some` |
+//! | `default` | `Default::default()` | always |
+//! | `default(expr)` | `expr` | always |
+//! | `skip_empty` | `Default::default()` | only when not empty |
+
+/// Declare a wire struct (see the module documentation).
+#[macro_export]
+macro_rules! wire_struct {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $(
+                $(#[$fmeta:meta])*
+                $fvis:vis $field:ident : $ty:ty = $key:literal $(, $mode:ident $(($default:expr))?)?
+            );* $(;)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $( $(#[$fmeta])* $fvis $field: $ty, )*
+        }
+
+        impl $crate::json::FromJson for $name {
+            fn read(r: &mut $crate::json::Reader<'_>) -> $crate::error::Result<Self> {
+                $( let mut $field: Option<$ty> = None; )*
+                r.object(|r, key| match key {
+                    $( $key => $crate::json::read_once(r, &mut $field), )*
+                    _ => Err($crate::json::unknown_field(key, concat!($("`", $key, "`, "),*))),
+                })?;
+                Ok($name {
+                    $( $field: $crate::wire_finish!($field, $key $(, $mode $(($default))?)?), )*
+                })
+            }
+        }
+
+        impl $crate::json::ToJson for $name {
+            fn write_json(&self, w: &mut dyn $crate::json::JsonWriter) {
+                w.begin_object();
+                $( $crate::wire_write!(w, self.$field, $key $(, $mode)?); )*
+                w.end_object();
+            }
+        }
+    };
+}
+
+/// A field's value once its object has been read (see [`wire_struct!`](crate::wire_struct)).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! wire_finish {
+    ($slot:ident, $key:literal) => {
+        match $slot {
+            Some(value) => value,
+            None => return Err($crate::json::missing_field(concat!("/", $key))),
+        }
+    };
+    ($slot:ident, $key:literal, optional) => {
+        $slot.flatten()
+    };
+    ($slot:ident, $key:literal, default) => {
+        $slot.unwrap_or_default()
+    };
+    ($slot:ident, $key:literal, skip_empty) => {
+        $slot.unwrap_or_default()
+    };
+    ($slot:ident, $key:literal, default($default:expr)) => {
+        $slot.unwrap_or_else(|| $default)
+    };
+}
+
+/// Write one field (see [`wire_struct!`](crate::wire_struct)).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! wire_write {
+    ($w:ident, $value:expr, $key:literal, optional) => {
+        if let Some(value) = &$value {
+            $w.key($key);
+            $crate::json::ToJson::write_json(value, $w);
+        }
+    };
+    ($w:ident, $value:expr, $key:literal, skip_empty) => {
+        if !$value.is_empty() {
+            $w.key($key);
+            $crate::json::ToJson::write_json(&$value, $w);
+        }
+    };
+    ($w:ident, $value:expr, $key:literal $(, $mode:ident)?) => {
+        $w.key($key);
+        $crate::json::ToJson::write_json(&$value, $w);
+    };
+}
+
+/// Declare an enumeration written as snake_case names: the enum, `ALL` in declaration
+/// order, `as_str`, `from_wire`, and its JSON reader and writer (also as an object key).
+#[macro_export]
+macro_rules! wire_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: [$name; [$($text),*].len()] = [$($name::$variant),*];
+
+            /// The names, quoted and comma-separated, for messages.
+            const EXPECTED: &'static str = concat!($("`", $text, "`, "),*);
+
+            /// The snake_case wire name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $text, )*
+                }
+            }
+
+            /// The position in [`Self::ALL`] (how the JS boundary sends the value).
+            pub fn index(self) -> u32 {
+                self as u32
+            }
+
+            /// The value whose wire name is `name`.
+            pub fn from_wire(name: &str) -> Option<Self> {
+                match name {
+                    $( $text => Some($name::$variant), )*
+                    _ => None,
+                }
+            }
+        }
+
+        impl $crate::collections::Enumeration for $name {
+            const VALUES: &'static [Self] = &$name::ALL;
+            fn position(self) -> u32 {
+                self as u32
+            }
+        }
+
+        impl $crate::json::FromJson for $name {
+            fn read(r: &mut $crate::json::Reader<'_>) -> $crate::error::Result<Self> {
+                let name = r.string()?;
+                $name::from_wire(&name).ok_or_else(|| $crate::json::unknown_variant(&name, Self::EXPECTED))
+            }
+        }
+
+        impl $crate::json::ToJson for $name {
+            fn write_json(&self, w: &mut dyn $crate::json::JsonWriter) {
+                w.string(self.as_str());
+            }
+        }
+
+        impl $crate::json::JsonKey for $name {
+            fn from_key(key: &str) -> $crate::error::Result<Self> {
+                $name::from_wire(key).ok_or_else(|| $crate::json::unknown_variant(key, Self::EXPECTED))
+            }
+            fn write_key(&self, w: &mut dyn $crate::json::JsonWriter) {
+                w.key(self.as_str());
+            }
+        }
+
+        impl $crate::text::Piece for $name {
+            fn put(&self, out: &mut dyn $crate::text::TextSink) {
+                out.push_text(self.as_str());
+            }
+        }
+
+        impl ::core::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+/// Declare a struct that is only ever written (a decision): the struct and its
+/// [`ToJson`](crate::json::ToJson) writer. Fields take the same modes as
+/// [`wire_struct!`](crate::wire_struct); the struct may borrow with one lifetime.
+#[macro_export]
+macro_rules! wire_output {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident $(<$lt:lifetime>)? {
+            $(
+                $(#[$fmeta:meta])*
+                $fvis:vis $field:ident : $ty:ty = $key:literal $(, $mode:ident)?
+            );* $(;)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $name $(<$lt>)? {
+            $( $(#[$fmeta])* $fvis $field: $ty, )*
+        }
+
+        impl $(<$lt>)? $crate::json::ToJson for $name $(<$lt>)? {
+            fn write_json(&self, w: &mut dyn $crate::json::JsonWriter) {
+                w.begin_object();
+                $( $crate::wire_write!(w, self.$field, $key $(, $mode)?); )*
+                w.end_object();
+            }
+        }
+    };
+}
