@@ -2,8 +2,8 @@
 // source-phase import (no --allow-read needed) and is instantiated synchronously.
 import source wasmModule from "./ciam_policy_bg.wasm";
 import { initSync } from "./ciam_policy.js";
+import { attach } from "./api.js";
 
-initSync({ module: wasmModule });
+attach(initSync({ module: wasmModule }));
 
-export { __EXPORTS__ } from "./ciam_policy.js";
-export { CiamError, PolicyError } from "./__ERRORS__";
+export { __EXPORTS__ } from "./api.js";

@@ -2,8 +2,8 @@
 // .wasm next to this file and instantiates it synchronously, so importing is enough.
 import { readFileSync } from "node:fs";
 import { initSync } from "./ciam_policy.js";
+import { attach } from "./api.js";
 
-initSync({ module: readFileSync(new URL("./ciam_policy_bg.wasm", import.meta.url)) });
+attach(initSync({ module: readFileSync(new URL("./ciam_policy_bg.wasm", import.meta.url)) }));
 
-export { __EXPORTS__ } from "./ciam_policy.js";
-export { CiamError, PolicyError } from "./__ERRORS__";
+export { __EXPORTS__ } from "./api.js";

@@ -3,8 +3,8 @@
 // and workerd configs load it as a compiled module) and instantiated synchronously.
 import wasmModule from "./ciam_policy_bg.wasm";
 import { initSync } from "./ciam_policy.js";
+import { attach } from "./api.js";
 
-initSync({ module: wasmModule });
+attach(initSync({ module: wasmModule }));
 
-export { __EXPORTS__ } from "./ciam_policy.js";
-export { CiamError, PolicyError } from "./__ERRORS__";
+export { __EXPORTS__ } from "./api.js";

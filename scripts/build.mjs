@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The one build entry point (`npm run build`): compiles the crate to wasm32, runs
-// wasm-bindgen (the `web` target for every ES-module runtime, `nodejs` for CommonJS),
-// shrinks the wasm with wasm-opt -Oz (npm `binaryen`), and assembles pkg/ from
-// pkg-templates/ — exactly the folder `npm publish` ships. Prints raw and gzipped sizes of
+// wasm-bindgen (its `web` glue serves every runtime), shrinks the wasm with wasm-opt -Oz (npm
+// `binaryen`), and assembles pkg/ from pkg-templates/ — the API (api.js), one entry per
+// runtime, a CommonJS bundle made by esbuild — exactly the folder `npm publish` ships. Prints raw and gzipped sizes of
 // what each runtime loads. Portable: Node and the tools only, no shell text editing.
 //
 // Usage: node scripts/build.mjs [--dev]   (--dev: skip wasm-opt, for quick iterations)
@@ -46,16 +46,11 @@ function wasmOptPath() {
 run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown"]);
 const rawWasm = path.join(targetDir, "wasm32-unknown-unknown", "release", `${name}.wasm`);
 
-// 2. Bindings: one ES-module glue for every ESM runtime, one CommonJS glue for require().
+// 2. Bindings: one ES-module glue (the `web` target) serves every runtime; CommonJS gets a
+// bundle of it (below).
 fs.rmSync(work, { recursive: true, force: true });
-for (const target of ["web", "nodejs"]) {
-  run("wasm-bindgen", ["--target", target, "--no-typescript", "--out-dir", path.join(work, target), rawWasm]);
-}
+run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", path.join(work, "web"), rawWasm]);
 const webWasm = fs.readFileSync(path.join(work, "web", `${name}_bg.wasm`));
-const nodeWasm = fs.readFileSync(path.join(work, "nodejs", `${name}_bg.wasm`));
-if (!webWasm.equals(nodeWasm)) {
-  throw new Error("wasm-bindgen produced different .wasm files for the web and nodejs targets; the package ships one");
-}
 
 // 3. Assemble pkg/.
 fs.rmSync(out, { recursive: true, force: true });
@@ -77,38 +72,37 @@ if (dev) {
   ]);
 }
 
-// The ES-module glue and its snippets (the error classes) go in as they are.
+// The glue and the API go in as they are; the API's exports are what every entry exports.
 fs.copyFileSync(path.join(work, "web", `${name}.js`), path.join(out, `${name}.js`));
-fs.cpSync(path.join(work, "web", "snippets"), path.join(out, "snippets"), { recursive: true });
-const snippet = findFile(path.join(out, "snippets"), "errors.js");
-if (!snippet) throw new Error("wasm-bindgen did not emit the errors.js snippet");
-const errorsModule = path.relative(out, snippet).split(path.sep).join("/");
-
-// The names the glue exports, minus its loader functions: every entry re-exports these.
-const glue = fs.readFileSync(path.join(out, `${name}.js`), "utf8");
-const exported = [...glue.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) => m[1]).filter((n) => n !== "initSync");
-if (!exported.includes("PolicyEngine")) throw new Error("the glue does not export PolicyEngine");
-
-// CommonJS: the nodejs glue, requiring a CommonJS copy of the error classes.
-const errorsSource = fs.readFileSync(path.join(templates, "errors.js"), "utf8");
-const errorNames = [...errorsSource.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) => m[1]);
-fs.writeFileSync(
-  path.join(out, "errors.cjs"),
-  `${errorsSource.replace(/^export (class|function) /gm, "$1 ")}\nmodule.exports = { ${errorNames.join(", ")} };\n`,
-);
-let cjs = fs.readFileSync(path.join(work, "nodejs", `${name}.js`), "utf8");
-const requireSnippet = /require\(String\.raw`\.\/snippets\/[^`]*\/errors\.js`\)/;
-if (!requireSnippet.test(cjs)) throw new Error("the nodejs glue does not require the errors snippet as expected");
-cjs = cjs.replace(requireSnippet, 'require("./errors.cjs")');
-cjs += '\nexports.CiamError = require("./errors.cjs").CiamError;\nexports.PolicyError = require("./errors.cjs").PolicyError;\n';
-fs.writeFileSync(path.join(out, "node.cjs"), cjs);
+const api = fs.readFileSync(path.join(templates, "api.js"), "utf8");
+fs.writeFileSync(path.join(out, "api.js"), api);
+const exported = [...api.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) => m[1]).filter((n) => n !== "attach");
+for (const required of ["PolicyEngine", "KeySet", "CiamError", "PolicyError", "presets"]) {
+  if (!exported.includes(required)) throw new Error(`pkg-templates/api.js does not export ${required}`);
+}
 
 // Entry points and the rest of the package from the templates.
-const fill = (text) =>
-  text.replaceAll("__EXPORTS__", exported.join(", ")).replaceAll("./__ERRORS__", `./${errorsModule}`).replaceAll("__VERSION__", crateVersion());
+const fill = (text) => text.replaceAll("__EXPORTS__", exported.join(", ")).replaceAll("__VERSION__", crateVersion());
 for (const file of ["browser.js", "workerd.js", "edge-light.js", "node.mjs", "deno.js", "package.json", "README.md"]) {
   fs.writeFileSync(path.join(out, file), fill(fs.readFileSync(path.join(templates, file), "utf8")));
 }
+
+// CommonJS: the entry, the API and the glue bundled into one file by esbuild.
+fs.writeFileSync(path.join(out, "node-cjs.js"), fill(fs.readFileSync(path.join(templates, "node-cjs.js"), "utf8")));
+const esbuild = await import("esbuild");
+await esbuild.build({
+  entryPoints: [path.join(out, "node-cjs.js")],
+  outfile: path.join(out, "node.cjs"),
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node18",
+  logLevel: "error",
+  // The glue's default loader (a URL next to import.meta.url) is never used by this entry.
+  define: { "import.meta.url": "undefined" },
+});
+fs.rmSync(path.join(out, "node-cjs.js"));
+
 const types = fs.readFileSync(path.join(templates, "ciam-policy.d.ts"), "utf8");
 fs.writeFileSync(path.join(out, "ciam-policy.d.ts"), types);
 fs.writeFileSync(path.join(out, "ciam-policy.d.cts"), types);
@@ -121,12 +115,12 @@ for (const target of targets(manifest.exports)) {
 
 // 4. Sizes of what each runtime loads.
 const loads = {
-  "node (import)": ["node.mjs", `${name}.js`, errorsModule],
-  "node (require)": ["node.cjs", "errors.cjs"],
-  browser: ["browser.js", `${name}.js`, errorsModule],
-  "workerd / Cloudflare": ["workerd.js", `${name}.js`, errorsModule],
-  "edge-light / Vercel": ["edge-light.js", `${name}.js`, errorsModule],
-  deno: ["deno.js", `${name}.js`, errorsModule],
+  "node (import)": ["node.mjs", "api.js", `${name}.js`],
+  "node (require)": ["node.cjs"],
+  browser: ["browser.js", "api.js", `${name}.js`],
+  "workerd / Cloudflare": ["workerd.js", "api.js", `${name}.js`],
+  "edge-light / Vercel": ["edge-light.js", "api.js", `${name}.js`],
+  deno: ["deno.js", "api.js", `${name}.js`],
 };
 const wasmBytes = fs.readFileSync(finalWasm);
 const sizes = {
@@ -145,19 +139,6 @@ for (const [runtime, files] of Object.entries(loads)) {
   console.log(`  ${runtime.padEnd(22)} ${kb(raw).padStart(10)} raw  ${kb(gzip).padStart(10)} gzip`);
 }
 fs.writeFileSync(path.join(targetDir, "pkg-sizes.json"), `${JSON.stringify(sizes, null, 2)}\n`);
-
-function findFile(dir, base) {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const found = findFile(full, base);
-      if (found) return found;
-    } else if (entry.name === base) {
-      return full;
-    }
-  }
-  return null;
-}
 
 function targets(node) {
   if (typeof node === "string") return [node.replace(/^\.\//, "")];

@@ -8,7 +8,7 @@
 
 use crate::error::{Error, ErrorCode, Problem, Result};
 use crate::policy::{Factor, Outcome};
-use crate::risk::{Challenge, Message, ReasonCode};
+use crate::risk::{Challenge, FactorList, Message, ReasonCode};
 use crate::state::{History, HistoryRef};
 use crate::text;
 use crate::validate::{check_coordinates, check_country, check_ip, check_range, check_short_id, check_time, MAX_DEVICE_ID_LEN};
@@ -445,7 +445,7 @@ crate::wire_output! {
         /// The authentication must be at most this many seconds old.
         pub max_age: u64 = "maxAge";
         /// Factors the account has that reach `aal`, least friction first.
-        pub factors: Vec<Factor> = "factors";
+        pub factors: FactorList = "factors";
     }
 }
 

@@ -46,7 +46,18 @@ impl Piece for char {
     }
 }
 
-macro_rules! integer_pieces {
+macro_rules! unsigned_pieces {
+    ($($t:ty),*) => {$(
+        impl Piece for $t {
+            fn put(&self, out: &mut dyn TextSink) {
+                put_u64(out, u64::from(*self));
+            }
+        }
+    )*};
+}
+unsigned_pieces!(u8, u16, u32, u64);
+
+macro_rules! signed_pieces {
     ($($t:ty),*) => {$(
         impl Piece for $t {
             fn put(&self, out: &mut dyn TextSink) {
@@ -55,17 +66,11 @@ macro_rules! integer_pieces {
         }
     )*};
 }
-integer_pieces!(u8, u16, u32, u64, i32, i64);
-
-impl Piece for i128 {
-    fn put(&self, out: &mut dyn TextSink) {
-        put_i128(out, *self);
-    }
-}
+signed_pieces!(i32, i64, i128);
 
 impl Piece for usize {
     fn put(&self, out: &mut dyn TextSink) {
-        put_i128(out, i128::try_from(*self).unwrap_or(i128::MAX));
+        put_u64(out, u64::try_from(*self).unwrap_or(u64::MAX));
     }
 }
 
@@ -108,11 +113,11 @@ macro_rules! text {
     }};
 }
 
-/// Write an integer in decimal.
-pub fn put_i128(out: &mut dyn TextSink, value: i128) {
-    let mut buf = [0u8; 40];
+/// Write an unsigned integer in decimal.
+pub fn put_u64(out: &mut dyn TextSink, value: u64) {
+    let mut buf = [0u8; 20];
     let mut at = buf.len();
-    let mut rest = value.unsigned_abs();
+    let mut rest = value;
     loop {
         at -= 1;
         if let Some(slot) = buf.get_mut(at) {
@@ -123,15 +128,36 @@ pub fn put_i128(out: &mut dyn TextSink, value: i128) {
             break;
         }
     }
-    if value < 0 {
-        at -= 1;
-        if let Some(slot) = buf.get_mut(at) {
-            *slot = b'-';
-        }
-    }
-    // Only ASCII digits and '-' were written.
+    // Only ASCII digits were written.
     if let Some(digits) = buf.get(at..).and_then(|b| core::str::from_utf8(b).ok()) {
         out.push_text(digits);
+    }
+}
+
+/// Write an integer in decimal.
+pub fn put_i128(out: &mut dyn TextSink, value: i128) {
+    if value < 0 {
+        out.push_text("-");
+    }
+    match u64::try_from(value.unsigned_abs()) {
+        Ok(magnitude) => put_u64(out, magnitude),
+        // Beyond 64 bits (never in a decision): the high part, then the low 19 digits padded.
+        Err(_) => {
+            let magnitude = value.unsigned_abs();
+            let (high, low) = (magnitude / 10_000_000_000_000_000_000, magnitude % 10_000_000_000_000_000_000);
+            put_i128(out, i128::try_from(high).unwrap_or(0));
+            let low = u64::try_from(low).unwrap_or(0);
+            let mut digits = 19;
+            let mut probe = low;
+            while probe >= 10 {
+                probe /= 10;
+                digits -= 1;
+            }
+            for _ in 1..digits {
+                out.push_text("0");
+            }
+            put_u64(out, low);
+        }
     }
 }
 
@@ -149,7 +175,10 @@ pub fn put_f64(out: &mut dyn TextSink, value: f64) {
         out.push_text(if value.is_sign_negative() { "-0" } else { "0" });
     } else if value.fract() == 0.0 && value.abs() < EXACT_INTEGERS {
         // Exact: |value| < 1e15 < 2^53.
-        put_i128(out, value as i128);
+        if value < 0.0 {
+            out.push_text("-");
+        }
+        put_u64(out, value.abs() as u64);
     } else {
         out.push_text(&crate::json::number::shortest(value));
     }
@@ -168,6 +197,9 @@ mod tests {
             assert_eq!(crate::text!(value), format!("{value}"), "{value:e}");
         }
         assert_eq!(crate::text!(i64::MIN), i64::MIN.to_string());
+        for value in [i128::MIN, i128::MAX, -(10i128.pow(19)), 10i128.pow(19) + 5, 10i128.pow(25) + 7, 0, -1] {
+            assert_eq!(crate::text!(value), value.to_string());
+        }
     }
 
     #[test]

@@ -150,9 +150,10 @@ impl Engine {
         engine
     }
 
-    /// Decide the packed request in the input (see [`boundary::packed`]).
-    pub fn evaluate(&self, io: &mut Io, len: u32) -> u32 {
-        io.run(|input, out| boundary::evaluate_packed(&self.policy, part(input, 0, len), out))
+    /// Decide the packed request at `at` in the input (see [`boundary::packed`]; the JS side
+    /// aligns it to 8 bytes).
+    pub fn evaluate(&self, io: &mut Io, at: u32, len: u32) -> u32 {
+        io.run(|input, out| boundary::evaluate_packed(&self.policy, part(input, at, len), out))
     }
 
     /// Decide a request given as JSON text, histories given as bytes beside it.

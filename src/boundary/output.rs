@@ -167,7 +167,7 @@ impl Output {
             None => self.utf16,
         };
         let aal = d.step_up.as_ref().map_or(0, |s| u32::from(s.aal));
-        let factors: &[crate::Factor] = d.step_up.as_ref().map_or(&[], |s| s.factors.as_slice());
+        let factors: &[crate::Factor] = d.step_up.as_ref().map_or(&[], |s| &s.factors);
         self.words.extend_from_slice(&[
             d.outcome.index(),
             u32::from(d.risk.score),

@@ -266,13 +266,9 @@ impl<'a> Buffer<'a> {
         self.0.get(offset..offset.checked_add(length)?)
     }
 
-    /// A string: the JS side writes only strings of ASCII characters, one byte each.
+    /// A string (the JS side writes ASCII only; anything that is not UTF-8 is refused).
     fn text(&self, slot: usize) -> Option<&'a str> {
-        let bytes = self.bytes(slot)?;
-        if !bytes.is_ascii() {
-            return None;
-        }
-        core::str::from_utf8(bytes).ok()
+        core::str::from_utf8(self.bytes(slot)?).ok()
     }
 }
 

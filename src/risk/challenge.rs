@@ -39,7 +39,7 @@ impl Piece for Challenge<'_> {
 /// `text`, with any byte a quoted header parameter cannot hold replaced by `_`.
 fn put_header_safe(out: &mut dyn TextSink, text: &str) {
     let allowed = |c: char| c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\');
-    if text.chars().all(allowed) {
+    if text.bytes().all(|b| matches!(b, b' '..=b'~') && b != b'"' && b != b'\\') {
         out.push_text(text);
     } else {
         let cleaned: String = text.chars().map(|c| if allowed(c) { c } else { '_' }).collect();

@@ -20,7 +20,7 @@ use crate::signals::{Facts, Failures};
 use crate::text;
 
 pub use challenge::Challenge;
-pub use factors::eligible as eligible_factors;
+pub use factors::{eligible as eligible_factors, FactorList};
 pub use messages::Message;
 pub use reasons::ReasonCode;
 

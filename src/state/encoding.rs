@@ -1,21 +1,37 @@
 //! The compact, versioned byte form of a [`History`], for hosts that keep it in KV, a Durable
-//! Object or a cookie. Layout (all integers LEB128 varints unless noted):
+//! Object or a cookie. This build writes encoding 2 and reads 1 and 2.
+//!
+//! Encoding 2 is made to be read fast (a decision reads a whole history on every call): each
+//! distinct string is stored once, and every event is a fixed 20-byte record, so reading is a
+//! walk over records with no per-field parsing and each string is checked once.
 //!
 //! ```text
-//! "CH" version:u8 flags:u8 [lastSuccessAt] count
-//! per event: type:u8 fields:u8 at [deviceId] [ip] [country:2 bytes] [lat lon as zigzag 1e-4°] [channel] [change:u8]
-//! strings: length then UTF-8 bytes
+//! "CH" 2 flags:u8 [lastSuccessAt:u40]            flags: 1 = lastSuccessAt present
+//! strings:u8, then their lengths (one byte each), then their bytes, concatenated
+//!                                                 (device ids, addresses and channels)
+//! events:u8, then each 20 bytes:
+//!   type:u8 (low 4 bits; high 4 bits: change kind + 1, or 0)
+//!   fields:u8 (1 device, 2 ip, 4 country, 8 coordinates, 16 channel)
+//!   at:u40  device:u8  ip:u8  channel:u8  country:2 bytes  lat:i32  lon:i32 (1e-4 degrees)
 //! ```
 //!
-//! Decoding is defensive: lengths are bounded, every value is re-validated, and a version
-//! newer than this build is `unsupported_version`, never silently dropped.
+//! Encoding 1 (written by 0.1.0): `"CH" 1 flags [lastSuccessAt] count`, then per event
+//! `type fields at [deviceId] [ip] [country] [lat lon] [channel] [change]` with LEB128
+//! varints, zigzag coordinates and length-prefixed strings.
+//!
+//! Integers are little-endian. Decoding is defensive: lengths are bounded, every value is
+//! validated exactly as the JSON form is, and an encoding newer than this build is
+//! `unsupported_version`, never silently dropped.
 
-use super::{ChangeKind, EventRef, EventType, History, HISTORY_VERSION};
-use crate::error::{Error, ErrorCode, Problem, Result};
+use super::{check_refs, ChangeKind, EventRef, EventType, History, HISTORY_VERSION, MAX_EVENTS};
+use crate::error::{Error, ErrorCode, Result};
 use crate::text;
+use crate::validate::{self, MAX_CHANNEL_LEN, MAX_DEVICE_ID_LEN, MAX_IP_LEN, MAX_TIME};
 
-/// Largest encoded history: every class full, every string at its limit.
+/// Largest encoded history: every class full, every string distinct and at its limit.
 pub const MAX_ENCODED_BYTES: usize = 20 * 1024;
+/// The byte encoding this build writes.
+pub const ENCODING: u8 = 2;
 
 const MAGIC: [u8; 2] = *b"CH";
 const HAS_LAST_SUCCESS: u8 = 1;
@@ -24,56 +40,75 @@ const FIELD_IP: u8 = 2;
 const FIELD_COUNTRY: u8 = 4;
 const FIELD_COORDINATES: u8 = 8;
 const FIELD_CHANNEL: u8 = 16;
+/// Encoding 1 only: the event has a `change` byte.
 const FIELD_CHANGE: u8 = 32;
-const KNOWN_FIELDS: u8 = 63;
+const RECORD: usize = 20;
+/// Most distinct strings a history can hold (three per event).
+const MAX_STRINGS: usize = 3 * MAX_EVENTS;
 
 /// Encode a history into bytes.
 pub fn encode(history: &History) -> Vec<u8> {
     encode_refs(history.last_success_at, &history.event_refs())
 }
 
-/// Encode a history given as its parts.
-pub fn encode_refs(last_success_at: Option<i64>, events: &[EventRef<'_>]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16 + events.len() * 48);
-    out.extend_from_slice(&MAGIC);
-    out.push(HISTORY_VERSION as u8);
-    out.push(if last_success_at.is_some() { HAS_LAST_SUCCESS } else { 0 });
-    if let Some(at) = last_success_at {
-        put_varint(&mut out, at.max(0).unsigned_abs());
-    }
-    put_varint(&mut out, events.len() as u64);
+/// Encode a history given as its parts (encoding 2).
+pub fn encode_refs<'a>(last_success_at: Option<i64>, events: &[EventRef<'a>]) -> Vec<u8> {
+    let mut strings: Vec<&'a str> = Vec::new();
+    let mut index = |text: Option<&'a str>| -> u8 {
+        let Some(text) = text else { return 0 };
+        let at = strings.iter().position(|s| *s == text).unwrap_or_else(|| {
+            strings.push(text);
+            strings.len() - 1
+        });
+        u8::try_from(at).unwrap_or(u8::MAX)
+    };
+    let mut records = Vec::with_capacity(events.len() * RECORD);
     for event in events {
-        out.push(type_code(event.kind));
+        let change = event.change.map_or(0, |c| c.index() as u8 + 1);
         let mut fields = 0;
         fields |= if event.device_id.is_some() { FIELD_DEVICE } else { 0 };
         fields |= if event.ip.is_some() { FIELD_IP } else { 0 };
         fields |= if event.country.is_some() { FIELD_COUNTRY } else { 0 };
         fields |= if event.lat.is_some() && event.lon.is_some() { FIELD_COORDINATES } else { 0 };
         fields |= if event.channel.is_some() { FIELD_CHANNEL } else { 0 };
-        fields |= if event.change.is_some() { FIELD_CHANGE } else { 0 };
-        out.push(fields);
-        put_varint(&mut out, event.at.max(0).unsigned_abs());
-        if let Some(id) = event.device_id {
-            put_str(&mut out, id);
-        }
-        if let Some(ip) = event.ip {
-            put_str(&mut out, ip);
-        }
-        if let Some(country) = event.country {
-            out.extend_from_slice(country.as_bytes());
-        }
-        if let (Some(lat), Some(lon)) = (event.lat, event.lon) {
-            put_varint(&mut out, zigzag(degrees_to_units(lat)));
-            put_varint(&mut out, zigzag(degrees_to_units(lon)));
-        }
-        if let Some(channel) = event.channel {
-            put_str(&mut out, channel);
-        }
-        if let Some(change) = event.change {
-            out.push(change_code(change));
-        }
+        records.push(event.kind.index() as u8 | change << 4);
+        records.push(fields);
+        records.extend_from_slice(&u40(event.at));
+        records.push(index(event.device_id));
+        records.push(index(event.ip));
+        records.push(index(event.channel));
+        let country: &[u8] = event.country.map_or(b"\0\0", str::as_bytes);
+        records.extend_from_slice(country.get(..2).unwrap_or(b"\0\0"));
+        records.extend_from_slice(&degrees_to_units(event.lat.filter(|_| event.lon.is_some())).to_le_bytes());
+        records.extend_from_slice(&degrees_to_units(event.lon.filter(|_| event.lat.is_some())).to_le_bytes());
     }
+    let mut out = Vec::with_capacity(16 + strings.iter().map(|s| s.len() + 1).sum::<usize>() + records.len());
+    out.extend_from_slice(&MAGIC);
+    out.push(ENCODING);
+    out.push(if last_success_at.is_some() { HAS_LAST_SUCCESS } else { 0 });
+    if let Some(at) = last_success_at {
+        out.extend_from_slice(&u40(at));
+    }
+    out.push(u8::try_from(strings.len()).unwrap_or(u8::MAX));
+    out.extend(strings.iter().map(|text| u8::try_from(text.len()).unwrap_or(u8::MAX)));
+    for text in &strings {
+        out.extend_from_slice(text.as_bytes());
+    }
+    out.push(u8::try_from(events.len()).unwrap_or(u8::MAX));
+    out.extend_from_slice(&records);
     out
+}
+
+/// A time as 5 little-endian bytes (validated times are below 2^38; the decoder rejects any
+/// value above `MAX_TIME`).
+fn u40(at: i64) -> [u8; 5] {
+    let [a, b, c, d, e, ..] = at.clamp(0, (1 << 40) - 1).to_le_bytes();
+    [a, b, c, d, e]
+}
+
+fn degrees_to_units(degrees: Option<f64>) -> i32 {
+    // Validated to ±180°, so ±1.8e6 units: far inside i32.
+    degrees.map_or(0, |d| (d * 1e4).round() as i32)
 }
 
 /// Decode bytes written by [`encode`] into an owned history; the result is fully validated.
@@ -83,9 +118,9 @@ pub fn decode(bytes: &[u8]) -> Result<History> {
     Ok(History { version: HISTORY_VERSION, last_success_at, events: events.iter().map(EventRef::to_owned).collect() })
 }
 
-/// Decode bytes written by [`encode`] into `events` (cleared first), borrowing every string
-/// from `bytes`; returns `lastSuccessAt`. The result is fully validated, with the paths of a
-/// history given as `/history`.
+/// Decode bytes written by [`encode`] (or by 0.1.0) into `events` (cleared first), borrowing
+/// every string from `bytes`; returns `lastSuccessAt`. The result is fully validated, with the
+/// paths of a history given as `/history`.
 pub fn decode_refs<'a>(bytes: &'a [u8], events: &mut Vec<EventRef<'a>>) -> Result<Option<i64>> {
     events.clear();
     if bytes.len() > MAX_ENCODED_BYTES {
@@ -96,68 +131,168 @@ pub fn decode_refs<'a>(bytes: &'a [u8], events: &mut Vec<EventRef<'a>>) -> Resul
         return Err(invalid("not a ciam-policy history (bad magic bytes)".into()));
     }
     let version = r.byte()?;
-    if u32::from(version) != HISTORY_VERSION {
-        let code = if u32::from(version) > HISTORY_VERSION { ErrorCode::UnsupportedVersion } else { ErrorCode::InvalidHistory };
-        return Err(Error::new(
-            code,
-            "/history",
-            text!("history version ", version, " is not readable by this build (it reads version ", HISTORY_VERSION, ")"),
-        ));
+    let last_success_at = match version {
+        1 => decode_v1(&mut r, events)?,
+        2 => decode_v2(&mut r, events)?,
+        _ => {
+            let code = if version > ENCODING { ErrorCode::UnsupportedVersion } else { ErrorCode::InvalidHistory };
+            return Err(Error::new(
+                code,
+                "/history",
+                text!("history encoding ", version, " is not readable by this build (it reads encodings 1 and 2)"),
+            ));
+        }
+    };
+    if r.at != bytes.len() {
+        return Err(invalid("trailing bytes after the last event".into()));
     }
+    Ok(last_success_at)
+}
+
+/// Encoding 2: the string table, then fixed records, validated in the same pass.
+fn decode_v2<'a>(r: &mut Reader<'a>, events: &mut Vec<EventRef<'a>>) -> Result<Option<i64>> {
+    let flags = r.byte()?;
+    if flags & !HAS_LAST_SUCCESS != 0 {
+        return Err(invalid("unknown header flags".into()));
+    }
+    let last_success_at = if flags & HAS_LAST_SUCCESS != 0 { Some(r.u40()?) } else { None };
+    let count = usize::from(r.byte()?);
+    if count > MAX_STRINGS {
+        return Err(invalid(text!(count, " strings is more than a history holds")));
+    }
+    let lengths = r.take(count)?;
+    let total = lengths.iter().map(|len| usize::from(*len)).sum();
+    // One UTF-8 check for every string at once; each is then a slice of it.
+    let all = core::str::from_utf8(r.take(total)?).map_err(|_| invalid("a string is not UTF-8".into()))?;
+    let mut strings: [&str; MAX_STRINGS] = [""; MAX_STRINGS];
+    let mut start = 0;
+    for (slot, len) in strings.iter_mut().zip(lengths) {
+        let end = start + usize::from(*len);
+        *slot = all.get(start..end).ok_or_else(|| invalid("a string is cut inside a character".into()))?;
+        start = end;
+    }
+    let strings = strings.get(..count).unwrap_or_default();
+    let count = usize::from(r.byte()?);
+    if count > MAX_EVENTS {
+        return Err(invalid(text!(count, " events is more than a history holds (", MAX_EVENTS, ")")));
+    }
+    let records = r.take(count * RECORD)?;
+    events.reserve(count);
+    // Each string is checked once per use it is put to: bit 1 device id, 2 address, 4 channel.
+    let mut checked = [0u8; MAX_STRINGS];
+    let mut valid = true;
+    let mut counts = [0usize; 4];
+    let mut previous_at = 0;
+    for record in records.chunks_exact(RECORD) {
+        let byte = |i: usize| record.get(i).copied().unwrap_or(0);
+        let kind = EventType::ALL.get(usize::from(byte(0) & 15)).copied().ok_or_else(|| invalid(text!("unknown event type ", byte(0) & 15)))?;
+        let change = match byte(0) >> 4 {
+            0 => None,
+            code => Some(ChangeKind::ALL.get(usize::from(code - 1)).copied().ok_or_else(|| invalid(text!("unknown change kind ", code - 1)))?),
+        };
+        let fields = byte(1);
+        if fields & !(FIELD_DEVICE | FIELD_IP | FIELD_COUNTRY | FIELD_COORDINATES | FIELD_CHANNEL) != 0 {
+            return Err(invalid("unknown event fields".into()));
+        }
+        let at = i64::from(u32::from_le_bytes([byte(2), byte(3), byte(4), byte(5)])) | i64::from(byte(6)) << 32;
+        let mut string = |present: u8, index: u8, use_bit: u8, max: usize, check: fn(&str, usize) -> bool| -> Result<Option<&'a str>> {
+            if fields & present == 0 {
+                return Ok(None);
+            }
+            let i = usize::from(index);
+            let text = *strings.get(i).ok_or_else(|| invalid(text!("string ", i, " is not in the table")))?;
+            if let Some(done) = checked.get_mut(i) {
+                if *done & use_bit == 0 {
+                    valid &= check(text, max);
+                    *done |= use_bit;
+                }
+            }
+            Ok(Some(text))
+        };
+        let device_id = string(FIELD_DEVICE, byte(7), 1, MAX_DEVICE_ID_LEN, validate::is_short_id)?;
+        let ip = string(FIELD_IP, byte(8), 2, MAX_IP_LEN, |text, max| text.len() <= max && validate::is_ip(text))?;
+        let channel = string(FIELD_CHANNEL, byte(9), 4, MAX_CHANNEL_LEN, validate::is_short_id)?;
+        let country = if fields & FIELD_COUNTRY != 0 {
+            let code = record.get(10..12).unwrap_or_default();
+            valid &= validate::is_country(code);
+            Some(core::str::from_utf8(code).map_err(|_| invalid("country is not text".into()))?)
+        } else {
+            None
+        };
+        let (lat, lon) = if fields & FIELD_COORDINATES != 0 {
+            let lat = i32::from_le_bytes([byte(12), byte(13), byte(14), byte(15)]);
+            let lon = i32::from_le_bytes([byte(16), byte(17), byte(18), byte(19)]);
+            valid &= lat.unsigned_abs() <= 900_000 && lon.unsigned_abs() <= 1_800_000;
+            (Some(f64::from(lat) / 1e4), Some(f64::from(lon) / 1e4))
+        } else {
+            (None, None)
+        };
+        valid &= at <= MAX_TIME && at >= previous_at && (kind != EventType::CredentialChange || change.is_some());
+        previous_at = at;
+        if let Some(n) = counts.get_mut(super::class_index(kind)) {
+            *n += 1;
+        }
+        events.push(EventRef { kind, at, device_id, ip, country, lat, lon, channel, change });
+    }
+    valid &= last_success_at.is_none_or(|at| at <= MAX_TIME) && super::within_caps(&counts);
+    if valid {
+        Ok(last_success_at)
+    } else {
+        // Something is wrong: let the full check name every problem with its path.
+        Err(problems(last_success_at, events))
+    }
+}
+
+/// The full, path-naming check of decoded events that a quick check found wrong.
+fn problems(last_success_at: Option<i64>, events: &[EventRef<'_>]) -> Error {
+    let mut problems = Vec::new();
+    check_refs(&mut problems, "/history", last_success_at, events);
+    Error::from_problems(problems).unwrap_or_else(|| invalid("the history does not validate".into()))
+}
+
+/// Encoding 1 (0.1.0): varints and inline strings.
+fn decode_v1<'a>(r: &mut Reader<'a>, events: &mut Vec<EventRef<'a>>) -> Result<Option<i64>> {
     let flags = r.byte()?;
     if flags & !HAS_LAST_SUCCESS != 0 {
         return Err(invalid("unknown header flags".into()));
     }
     let last_success_at = if flags & HAS_LAST_SUCCESS != 0 { Some(r.time()?) } else { None };
     let count = r.varint()?;
-    if count > super::MAX_EVENTS as u64 {
-        return Err(invalid(text!(count, " events is more than a history holds (", super::MAX_EVENTS, ")")));
+    if count > MAX_EVENTS as u64 {
+        return Err(invalid(text!(count, " events is more than a history holds (", MAX_EVENTS, ")")));
     }
     events.reserve(count as usize);
     for _ in 0..count {
         let kind = event_type(r.byte()?)?;
         let fields = r.byte()?;
-        if fields & !KNOWN_FIELDS != 0 {
+        if fields & !(FIELD_DEVICE | FIELD_IP | FIELD_COUNTRY | FIELD_COORDINATES | FIELD_CHANNEL | FIELD_CHANGE) != 0 {
             return Err(invalid("unknown event fields".into()));
         }
-        let mut event = EventRef {
-            kind,
-            at: r.time()?,
-            device_id: None,
-            ip: None,
-            country: None,
-            lat: None,
-            lon: None,
-            channel: None,
-            change: None,
-        };
+        let mut event = EventRef { kind, at: r.time()?, device_id: None, ip: None, country: None, lat: None, lon: None, channel: None, change: None };
         if fields & FIELD_DEVICE != 0 {
-            event.device_id = Some(r.string(crate::validate::MAX_DEVICE_ID_LEN)?);
+            event.device_id = Some(r.string(MAX_DEVICE_ID_LEN)?);
         }
         if fields & FIELD_IP != 0 {
-            event.ip = Some(r.string(crate::validate::MAX_IP_LEN)?);
+            event.ip = Some(r.string(MAX_IP_LEN)?);
         }
         if fields & FIELD_COUNTRY != 0 {
             let code = r.take(2)?;
             event.country = Some(core::str::from_utf8(code).map_err(|_| invalid("country is not text".into()))?);
         }
         if fields & FIELD_COORDINATES != 0 {
-            event.lat = Some(units_to_degrees(unzigzag(r.varint()?)?));
-            event.lon = Some(units_to_degrees(unzigzag(r.varint()?)?));
+            event.lat = Some(unzigzag(r.varint()?)? as f64 / 1e4);
+            event.lon = Some(unzigzag(r.varint()?)? as f64 / 1e4);
         }
         if fields & FIELD_CHANNEL != 0 {
-            event.channel = Some(r.string(crate::validate::MAX_CHANNEL_LEN)?);
+            event.channel = Some(r.string(MAX_CHANNEL_LEN)?);
         }
         if fields & FIELD_CHANGE != 0 {
-            event.change = Some(change_kind(r.byte()?)?);
+            event.change = Some(ChangeKind::ALL.get(usize::from(r.byte()?)).copied().ok_or_else(|| invalid("unknown change kind".into()))?);
         }
         events.push(event);
     }
-    if r.at != bytes.len() {
-        return Err(invalid("trailing bytes after the last event".into()));
-    }
-    let mut problems: Vec<Problem> = Vec::new();
-    super::check_refs(&mut problems, "/history", last_success_at, events);
+    let mut problems = Vec::new();
+    check_refs(&mut problems, "/history", last_success_at, events);
     match Error::from_problems(problems) {
         Some(error) => Err(error),
         None => Ok(last_success_at),
@@ -178,10 +313,6 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    // The readers below run once per byte of an 80-event history on every request that carries
-    // one; the build optimises for size, so the small ones are inlined by hand (the profile of
-    // `decode` was a third function-call overhead before).
-    #[inline(always)]
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         let end = self.at.checked_add(n).ok_or_else(truncated)?;
         let slice = self.bytes.get(self.at..end).ok_or_else(truncated)?;
@@ -189,11 +320,16 @@ impl<'a> Reader<'a> {
         Ok(slice)
     }
 
-    #[inline(always)]
     fn byte(&mut self) -> Result<u8> {
         let byte = self.bytes.get(self.at).copied().ok_or_else(truncated)?;
-        self.at = self.at.saturating_add(1);
+        self.at += 1;
         Ok(byte)
+    }
+
+    /// A 40-bit time (range-checked by the caller's validation).
+    fn u40(&mut self) -> Result<i64> {
+        let b = self.take(5)?;
+        Ok(b.iter().rev().fold(0i64, |acc, byte| acc << 8 | i64::from(*byte)))
     }
 
     fn varint(&mut self) -> Result<u64> {
@@ -214,10 +350,7 @@ impl<'a> Reader<'a> {
 
     fn time(&mut self) -> Result<i64> {
         let value = self.varint()?;
-        i64::try_from(value)
-            .ok()
-            .filter(|t| *t <= crate::validate::MAX_TIME)
-            .ok_or_else(|| invalid(text!("time ", value, " is out of range")))
+        i64::try_from(value).ok().filter(|t| *t <= MAX_TIME).ok_or_else(|| invalid(text!("time ", value, " is out of range")))
     }
 
     fn string(&mut self, max: usize) -> Result<&'a str> {
@@ -230,36 +363,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn put_varint(out: &mut Vec<u8>, mut value: u64) {
-    loop {
-        let low = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(low);
-            return;
-        }
-        out.push(low | 0x80);
-    }
-}
-
-fn put_str(out: &mut Vec<u8>, text: &str) {
-    put_varint(out, text.len() as u64);
-    out.extend_from_slice(text.as_bytes());
-}
-
-fn degrees_to_units(degrees: f64) -> i64 {
-    // Validated to ±180°, so ±1.8e6 units: far inside i64.
-    (degrees * 1e4).round() as i64
-}
-
-fn units_to_degrees(units: i64) -> f64 {
-    units as f64 / 1e4
-}
-
-fn zigzag(value: i64) -> u64 {
-    ((value << 1) ^ (value >> 63)) as u64
-}
-
 fn unzigzag(value: u64) -> Result<i64> {
     let decoded = ((value >> 1) as i64) ^ -((value & 1) as i64);
     if decoded.unsigned_abs() > 1_800_000 {
@@ -268,18 +371,6 @@ fn unzigzag(value: u64) -> Result<i64> {
     Ok(decoded)
 }
 
-fn type_code(kind: EventType) -> u8 {
-    EventType::ALL.iter().position(|k| *k == kind).map_or(u8::MAX, |i| i as u8)
-}
-
 fn event_type(code: u8) -> Result<EventType> {
     EventType::ALL.get(usize::from(code)).copied().ok_or_else(|| invalid(text!("unknown event type ", code)))
-}
-
-fn change_code(change: ChangeKind) -> u8 {
-    ChangeKind::ALL.iter().position(|k| *k == change).map_or(u8::MAX, |i| i as u8)
-}
-
-fn change_kind(code: u8) -> Result<ChangeKind> {
-    ChangeKind::ALL.get(usize::from(code)).copied().ok_or_else(|| invalid(text!("unknown change kind ", code)))
 }

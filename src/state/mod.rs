@@ -24,7 +24,7 @@ use crate::policy::Policy;
 use crate::text;
 use crate::validate::{check_coordinates, check_country, check_ip, check_short_id, check_time, MAX_CHANNEL_LEN, MAX_DEVICE_ID_LEN};
 
-pub use encoding::{decode, decode_refs, encode, encode_refs, MAX_ENCODED_BYTES};
+pub use encoding::{decode, decode_refs, encode, encode_refs, ENCODING, MAX_ENCODED_BYTES};
 
 /// History format version written by this build.
 pub const HISTORY_VERSION: u32 = 1;
@@ -344,13 +344,30 @@ pub(crate) fn check_refs(problems: &mut Vec<Problem>, base: &str, last_success_a
     for (i, event) in events.iter().enumerate() {
         let found = problems.len();
         event.check(problems);
-        if let Some(new) = problems.get_mut(found..) {
-            prefix(new, &text!(base, "/events/", i));
+        if problems.len() > found {
+            if let Some(new) = problems.get_mut(found..) {
+                prefix(new, &text!(base, "/events/", i));
+            }
         }
     }
     if events.windows(2).any(|pair| matches!(pair, [a, b] if a.at > b.at)) {
         problems.push(Problem::new(ErrorCode::InvalidHistory, text!(base, "/events"), "events must be in time order, oldest first"));
     }
+}
+
+/// The position of an event type's class in [`within_caps`]'s counts.
+pub(crate) fn class_index(kind: EventType) -> usize {
+    match kind.class() {
+        Class::Success => 0,
+        Class::Failure => 1,
+        Class::RecoveryAttempt => 2,
+        Class::Security => 3,
+    }
+}
+
+/// Whether counts per class (see [`class_index`]) are within the caps.
+pub(crate) fn within_caps(counts: &[usize; 4]) -> bool {
+    CLASSES.iter().zip(counts).all(|(class, count)| *count <= class_cap(*class))
 }
 
 fn class_cap(class: Class) -> usize {

@@ -1,0 +1,804 @@
+// The public API of ciam-policy (PolicyEngine, KeySet, the functions, the error classes) over
+// the WebAssembly module. Every runtime's entry instantiates the module its own way, then
+// calls `attach` with the instance's exports; this file is the same everywhere.
+//
+// How a call crosses: arguments go into one input buffer in the module's memory (a packed
+// request for `evaluate`, JSON text otherwise, history bytes beside it), one exported function
+// runs, and the result comes back as buffers the module describes in a header: numbers and
+// operations as 32-bit words, doubles, one UTF-8 text holding every string (decoded with one
+// TextDecoder call, then sliced), and bytes. `evaluate` has its own packed layout and its own
+// result reader because it is the hot path; everything else uses the generic value reader.
+// The layouts are documented in src/boundary/ (packed.rs, output.rs), which writes and reads
+// the other side.
+import * as wasm from "./ciam_policy.js";
+
+/** A failed call: `code` is stable snake_case, `path` the JSON pointer of the bad field. */
+export class CiamError extends Error {
+  constructor(code, path, message, problems) {
+    super(message);
+    this.name = "CiamError";
+    this.code = code;
+    this.path = path;
+    this.problems = problems;
+  }
+}
+
+/** The policy document (or preset name) is invalid; `problems` lists everything wrong. */
+export class PolicyError extends CiamError {
+  constructor(code, path, message, problems) {
+    super(code, path, message, problems);
+    this.name = "PolicyError";
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The module's memory and the call buffers.
+
+let memory; // WebAssembly.Memory of the instance
+let io; // wasm.Io: the input buffer and the last result
+let headerAt; // address of the result header (9 words)
+let u8, u32, f64; // views of the memory, renewed when it grows
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+const keyCache = new Map(); // static key address*256+length → key string
+let names; // { outcomes, levels, reasons, factors } for the decision layout
+
+/** Called once by the entry point with the instantiated module's exports. */
+export function attach(exports) {
+  memory = exports.memory;
+}
+
+function views() {
+  if (u8 === undefined || u8.buffer !== memory.buffer) {
+    const buffer = memory.buffer;
+    u8 = new Uint8Array(buffer);
+    u32 = new Uint32Array(buffer);
+    f64 = new Float64Array(buffer);
+  }
+}
+
+function ready() {
+  if (io === undefined) {
+    if (memory === undefined) throw new Error("ciam-policy: the WebAssembly module is not instantiated (import the package's entry point)");
+    io = new wasm.Io();
+    headerAt = io.header();
+    names = result(wasm.names(io));
+  }
+}
+
+/** Room for `length` input bytes; returns the input's address. */
+function input(length) {
+  ready();
+  const at = io.input(length + 8);
+  views();
+  return at;
+}
+
+/** JSON text (and optionally bytes after it) into the input; returns their places. */
+function putText(text, ...bytes) {
+  // UTF-8 takes at most three bytes per UTF-16 unit.
+  const room = text.length * 3 + bytes.reduce((n, b) => n + b.length, 0);
+  const at = input(room);
+  const written = encoder.encodeInto(text, u8.subarray(at, at + text.length * 3)).written;
+  const parts = [];
+  let next = written;
+  for (const b of bytes) {
+    u8.set(b, at + next);
+    parts.push(next, b.length);
+    next += b.length;
+  }
+  return { length: written, parts };
+}
+
+const STATUS_DECISION = 0;
+const STATUS_VALUE = 1;
+const STATUS_BYTES = 2;
+const STATUS_ERROR = 3;
+const STATUS_RETRY = 4;
+const STATUS_POLICY_ERROR = 5;
+
+/** The result of the call that returned `status`. */
+function result(status) {
+  views();
+  const h = headerAt >>> 2;
+  switch (status) {
+    case STATUS_DECISION:
+      return readDecision(u32[h + 1] >>> 2, u32[h + 3] >>> 3, readText(u32[h + 5], u32[h + 6]));
+    case STATUS_VALUE:
+      return readValue();
+    case STATUS_BYTES:
+      return u8.slice(u32[h + 7], u32[h + 7] + u32[h + 8]);
+    case STATUS_ERROR:
+    case STATUS_POLICY_ERROR: {
+      const e = readValue();
+      throw status === STATUS_POLICY_ERROR
+        ? new PolicyError(e.code, e.path, e.message, e.problems)
+        : new CiamError(e.code, e.path, e.message, e.problems);
+    }
+    default:
+      throw new Error(`ciam-policy: unexpected call status ${status}`);
+  }
+}
+
+function readText(at, length) {
+  return length === 0 ? "" : decoder.decode(u8.subarray(at, at + length));
+}
+
+// ---------------------------------------------------------------------------------------
+// The generic value reader (src/boundary/output.rs, `op`).
+
+let words, numbers, text, pc, cursor;
+
+function readValue() {
+  const h = headerAt >>> 2;
+  words = u32[h + 1] >>> 2;
+  numbers = u32[h + 3] >>> 3;
+  text = readText(u32[h + 5], u32[h + 6]);
+  pc = words;
+  cursor = 0;
+  return value();
+}
+
+function slice(end) {
+  const s = text.slice(cursor, end);
+  cursor = end;
+  return s;
+}
+
+function value() {
+  const op = u32[pc++];
+  switch (op) {
+    case 0:
+      return null;
+    case 1:
+      return false;
+    case 2:
+      return true;
+    case 3:
+      return f64[numbers + u32[pc++]];
+    case 4:
+      return slice(u32[pc++]);
+    case 5: {
+      const n = u32[pc++];
+      const array = new Array(n);
+      for (let i = 0; i < n; i++) array[i] = value();
+      return array;
+    }
+    case 6: {
+      const n = u32[pc++];
+      const object = {};
+      for (let i = 0; i < n; i++) {
+        const key = readKey();
+        object[key] = value();
+      }
+      return object;
+    }
+    default:
+      throw new Error(`ciam-policy: bad value operation ${op}`);
+  }
+}
+
+function readKey() {
+  const op = u32[pc++];
+  if (op === 7) {
+    const at = u32[pc++];
+    const length = u32[pc++];
+    const id = at * 256 + length;
+    let key = keyCache.get(id);
+    if (key === undefined) {
+      key = decoder.decode(u8.subarray(at, at + length));
+      keyCache.set(id, key);
+    }
+    return key;
+  }
+  if (op === 8) return slice(u32[pc++]);
+  throw new Error(`ciam-policy: bad key operation ${op}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// evaluate: the packed request (src/boundary/packed.rs) and the decision layout
+// (src/boundary/output.rs, `Output::decision`).
+
+const HEAP = 404;
+const W_FLAGS = 18;
+const W_ACTION = 19;
+const W_DEVICE_ID = 21;
+const W_IP = 23;
+const W_COUNTRY = 25;
+const W_ANONYMIZER = 27;
+const W_CURRENCY = 29;
+const W_HISTORY = 31;
+const W_SOURCE_HISTORY = 33;
+const W_AMR_COUNT = 35;
+const W_FACTOR_COUNT = 36;
+const W_AMR = 37;
+const W_FACTORS = 69;
+const MAX_LIST = 16;
+const MAX_STRING = 256;
+/** Room for the fixed layout and the longest strings it takes (6 fields and 32 list items);
+ * histories are added to it. */
+const PACKED_ROOM = HEAP + (6 + 2 * MAX_LIST) * MAX_STRING;
+
+const F_DEVICE = 1;
+const F_NETWORK = 1 << 1;
+const F_SESSION = 1 << 2;
+const F_ACCOUNT = 1 << 3;
+const F_TRANSACTION = 1 << 4;
+const F_DEVICE_ID = 1 << 5;
+const F_BOT_SCORE = 1 << 6;
+const F_KNOWN = 1 << 7;
+const F_KNOWN_TRUE = 1 << 8;
+const F_MANAGED = 1 << 9;
+const F_MANAGED_TRUE = 1 << 10;
+const F_IP = 1 << 11;
+const F_IP_RISK = 1 << 12;
+const F_ANONYMIZER = 1 << 13;
+const F_COUNTRY = 1 << 14;
+const F_LAT = 1 << 15;
+const F_LON = 1 << 16;
+const F_CREATED_AT = 1 << 17;
+const F_BREACHED = 1 << 18;
+const F_HISTORY = 1 << 19;
+const F_SOURCE_HISTORY = 1 << 20;
+
+// Packing state: where the request starts (8-aligned) and its offset in the input, the next
+// free heap byte, and the end of the room.
+let base, offset, heap, end;
+
+/** The fields JSON.stringify would write: own, enumerable, not undefined, functions or symbols. */
+function absent(v) {
+  return v === undefined || typeof v === "function" || typeof v === "symbol";
+}
+
+/** An object JSON.stringify writes as itself (no toJSON, not an array). */
+function plain(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v) && typeof v.toJSON !== "function";
+}
+
+/** A finite number as JSON writes it back (-0 becomes 0), or undefined. */
+function finite(v) {
+  return typeof v === "number" && Number.isFinite(v) ? v + 0 : undefined;
+}
+
+/** Put an ASCII string in the heap and its place in word slot `slot`; false when it cannot be packed. */
+function str(slot, s) {
+  if (typeof s !== "string" || s.length > MAX_STRING || heap + s.length > end) return false;
+  const w = (base >>> 2) + slot;
+  u32[w] = heap - base;
+  u32[w + 1] = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127) return false;
+    u8[heap++] = c;
+  }
+  return true;
+}
+
+function bytes(slot, b) {
+  if (heap + b.length > end) return false;
+  const w = (base >>> 2) + slot;
+  u32[w] = heap - base;
+  u32[w + 1] = b.length;
+  u8.set(b, heap);
+  heap += b.length;
+  return true;
+}
+
+/**
+ * Pack `r` into the input; its length in bytes, or -1 when `r` has anything the layout does
+ * not carry exactly as its JSON text would (an unknown key, a non-ASCII string, a wrong
+ * type, `toJSON`, …). Then the request goes as JSON text, and that reader decides or
+ * reports the exact error.
+ */
+function pack(r) {
+  if (!plain(r)) return -1;
+  const h = r.history;
+  const s = r.sourceHistory;
+  const room = PACKED_ROOM + (h instanceof Uint8Array ? h.length : 0) + (s instanceof Uint8Array ? s.length : 0);
+  const at = input(room);
+  base = (at + 7) & ~7;
+  offset = base - at;
+  heap = base + HEAP;
+  end = at + room;
+  const n = base >>> 3;
+  const w = base >>> 2;
+  let flags = 0;
+  u32[w + W_AMR_COUNT] = 0;
+  u32[w + W_FACTOR_COUNT] = 0;
+  let now = false;
+  let action = false;
+  for (const k of Object.keys(r)) {
+    const v = r[k];
+    if (absent(v)) continue;
+    switch (k) {
+      case "now":
+        if ((f64[n] = finite(v)) === undefined) return -1;
+        now = true;
+        break;
+      case "action":
+        if (!str(W_ACTION, v)) return -1;
+        action = true;
+        break;
+      case "device":
+        if (v === null) break;
+        if (!plain(v)) return -1;
+        flags |= F_DEVICE;
+        for (const dk of Object.keys(v)) {
+          const dv = v[dk];
+          if (absent(dv) || dv === null) continue;
+          switch (dk) {
+            case "id":
+              if (!str(W_DEVICE_ID, dv)) return -1;
+              flags |= F_DEVICE_ID;
+              break;
+            case "botScore":
+              if ((f64[n + 1] = finite(dv)) === undefined) return -1;
+              flags |= F_BOT_SCORE;
+              break;
+            case "known":
+              if (typeof dv !== "boolean") return -1;
+              flags |= dv ? F_KNOWN | F_KNOWN_TRUE : F_KNOWN;
+              break;
+            case "managed":
+              if (typeof dv !== "boolean") return -1;
+              flags |= dv ? F_MANAGED | F_MANAGED_TRUE : F_MANAGED;
+              break;
+            default:
+              return -1;
+          }
+        }
+        break;
+      case "network":
+        if (v === null) break;
+        if (!plain(v)) return -1;
+        flags |= F_NETWORK;
+        for (const nk of Object.keys(v)) {
+          const nv = v[nk];
+          if (absent(nv) || nv === null) continue;
+          switch (nk) {
+            case "ip":
+              if (!str(W_IP, nv)) return -1;
+              flags |= F_IP;
+              break;
+            case "ipRisk":
+              if ((f64[n + 2] = finite(nv)) === undefined) return -1;
+              flags |= F_IP_RISK;
+              break;
+            case "anonymizer":
+              if (!str(W_ANONYMIZER, nv)) return -1;
+              flags |= F_ANONYMIZER;
+              break;
+            case "country":
+              if (!str(W_COUNTRY, nv)) return -1;
+              flags |= F_COUNTRY;
+              break;
+            case "lat":
+              if ((f64[n + 3] = finite(nv)) === undefined) return -1;
+              flags |= F_LAT;
+              break;
+            case "lon":
+              if ((f64[n + 4] = finite(nv)) === undefined) return -1;
+              flags |= F_LON;
+              break;
+            default:
+              return -1;
+          }
+        }
+        break;
+      case "session": {
+        if (v === null) break;
+        if (!plain(v)) return -1;
+        flags |= F_SESSION;
+        let aal = false;
+        let authTime = false;
+        for (const sk of Object.keys(v)) {
+          const sv = v[sk];
+          if (absent(sv)) continue;
+          switch (sk) {
+            case "aal":
+              if ((f64[n + 5] = finite(sv)) === undefined) return -1;
+              aal = true;
+              break;
+            case "authTime":
+              if ((f64[n + 6] = finite(sv)) === undefined) return -1;
+              authTime = true;
+              break;
+            case "amr":
+              if (!list(sv, W_AMR, W_AMR_COUNT)) return -1;
+              break;
+            default:
+              return -1;
+          }
+        }
+        if (!aal || !authTime) return -1;
+        break;
+      }
+      case "account":
+        if (v === null) break;
+        if (!plain(v)) return -1;
+        flags |= F_ACCOUNT;
+        for (const ak of Object.keys(v)) {
+          const av = v[ak];
+          if (absent(av)) continue;
+          switch (ak) {
+            case "createdAt":
+              if (av === null) break;
+              if ((f64[n + 7] = finite(av)) === undefined) return -1;
+              flags |= F_CREATED_AT;
+              break;
+            case "factors":
+              if (!list(av, W_FACTORS, W_FACTOR_COUNT)) return -1;
+              break;
+            case "breached":
+              if (typeof av !== "boolean") return -1;
+              if (av) flags |= F_BREACHED;
+              break;
+            default:
+              return -1;
+          }
+        }
+        break;
+      case "transaction": {
+        if (v === null) break;
+        if (!plain(v)) return -1;
+        flags |= F_TRANSACTION;
+        let amount = false;
+        let currency = false;
+        for (const tk of Object.keys(v)) {
+          const tv = v[tk];
+          if (absent(tv)) continue;
+          switch (tk) {
+            case "amount":
+              if ((f64[n + 8] = finite(tv)) === undefined) return -1;
+              amount = true;
+              break;
+            case "currency":
+              if (!str(W_CURRENCY, tv)) return -1;
+              currency = true;
+              break;
+            default:
+              return -1;
+          }
+        }
+        if (!amount || !currency) return -1;
+        break;
+      }
+      case "history":
+        if (v === null) break;
+        if (!(v instanceof Uint8Array) || !bytes(W_HISTORY, v)) return -1;
+        flags |= F_HISTORY;
+        break;
+      case "sourceHistory":
+        if (v === null) break;
+        if (!(v instanceof Uint8Array) || !bytes(W_SOURCE_HISTORY, v)) return -1;
+        flags |= F_SOURCE_HISTORY;
+        break;
+      default:
+        return -1;
+    }
+  }
+  if (!now || !action) return -1;
+  u32[w + W_FLAGS] = flags;
+  return heap - base;
+}
+
+/** An array of ASCII strings into the (offset, length) slots from `slots`; its length in `count`. */
+function list(v, slots, count) {
+  if (!Array.isArray(v) || v.length > MAX_LIST) return false;
+  for (let i = 0; i < v.length; i++) {
+    if (!str(slots + 2 * i, v[i])) return false;
+  }
+  u32[(base >>> 2) + count] = v.length;
+  return true;
+}
+
+function readDecision(w, n, t) {
+  const flags = u32[w + 3];
+  const reasonCount = u32[w + 4];
+  const name = t.slice(0, u32[w + 5]);
+  const version = t.slice(u32[w + 5], u32[w + 6]);
+  const acrEnd = u32[w + 8];
+  const challengeEnd = u32[w + 9];
+  const factorCount = u32[w + 10];
+  const reasons = new Array(reasonCount);
+  let p = w + 11 + factorCount;
+  let start = challengeEnd;
+  for (let i = 0; i < reasonCount; i++, p += 3) {
+    const end = u32[p + 2];
+    reasons[i] = { code: names.reasons[u32[p]], points: u32[p + 1], message: t.slice(start, end) };
+    start = end;
+  }
+  const decision = { outcome: names.outcomes[u32[w]], risk: { score: u32[w + 1], level: names.levels[u32[w + 2]] }, reasons };
+  if (flags & 1) {
+    const factors = new Array(factorCount);
+    for (let i = 0; i < factorCount; i++) factors[i] = names.factors[u32[w + 11 + i]];
+    decision.stepUp = { aal: u32[w + 7], acr: t.slice(u32[w + 6], acrEnd), maxAge: f64[n + 1], factors };
+  }
+  if (flags & 2) decision.challenge = t.slice(acrEnd, challengeEnd);
+  if (flags & 4) decision.retryAfter = f64[n];
+  decision.policy = { name, version };
+  return decision;
+}
+
+// ---------------------------------------------------------------------------------------
+// Arguments.
+
+function misuse(code, path, message) {
+  return new CiamError(code, path, message, [{ code, path, message: message }]);
+}
+
+/** An argument that must be a plain object. */
+function object(value, what, path = "") {
+  if (value === undefined || value === null) throw misuse("missing_field", path, `pass the ${what} as an object`);
+  if (typeof value !== "object" || Array.isArray(value)) throw misuse("invalid_type", path, `pass the ${what} as an object`);
+  return value;
+}
+
+/** JSON text of `value`, as the module reads it. */
+function json(value, path = "") {
+  let textValue;
+  try {
+    textValue = JSON.stringify(value);
+  } catch {
+    textValue = undefined;
+  }
+  if (typeof textValue !== "string") {
+    throw misuse("invalid_type", path, "the value cannot be represented as JSON (BigInt, cycle or function?)");
+  }
+  return textValue;
+}
+
+/** A request object as JSON text without its byte histories, and those bytes. */
+function split(request, fields) {
+  const found = [];
+  let copy = request;
+  for (const field of fields) {
+    const v = request[field];
+    if (v instanceof Uint8Array) {
+      if (copy === request) copy = { ...request };
+      delete copy[field];
+      found.push(field, v);
+    }
+  }
+  const bytesOf = (field) => {
+    const i = found.indexOf(field);
+    return i >= 0 ? found[i + 1] : undefined;
+  };
+  return { text: json(copy), history: bytesOf(fields[0]), source: fields[1] ? bytesOf(fields[1]) : undefined };
+}
+
+/** Text and up to two byte arrays into the input: (length, has1, at1, len1, has2, at2, len2). */
+function putRequest(textValue, first, second) {
+  const present = [first, second].filter((b) => b !== undefined);
+  const { length, parts } = putText(textValue, ...present);
+  const place = (b) => {
+    if (b === undefined) return [false, 0, 0];
+    const i = present.indexOf(b);
+    return [true, parts[2 * i], parts[2 * i + 1]];
+  };
+  return [length, ...place(first), ...place(second)];
+}
+
+/** A history argument: [kind, length] with the history in the input (0 none, 1 bytes, 2 JSON text). */
+function putHistory(history, path) {
+  if (history === undefined || history === null) return [0, 0];
+  if (history instanceof Uint8Array) {
+    const at = input(history.length);
+    u8.set(history, at);
+    return [1, history.length];
+  }
+  if (typeof history !== "object" || Array.isArray(history)) {
+    throw misuse("invalid_type", path, "pass a history as the Uint8Array record() returned, its JSON form, or null");
+  }
+  return [2, putText(json(history, path)).length];
+}
+
+function keySet(keys) {
+  if (!(keys instanceof KeySet)) throw misuse("invalid_type", "/keys", "pass the KeySet the token keys were built into");
+  return keys.inner();
+}
+
+// ---------------------------------------------------------------------------------------
+// The public API.
+
+// Memory: each wasm-side object (engine, keys) is also freed when its JS wrapper is garbage
+// collected (wasm-bindgen registers it with a FinalizationRegistry); `free()` releases it now.
+
+/** A policy parsed and validated once, answering any number of calls. */
+export class PolicyEngine {
+  #engine;
+
+  /** An engine for a policy given as an object or as JSON text. Throws `PolicyError`. */
+  constructor(policy, inner) {
+    if (inner !== undefined && policy === PRESET) {
+      this.#engine = inner;
+    } else {
+      if (typeof policy !== "string" && (policy === null || typeof policy !== "object" || Array.isArray(policy))) {
+        throw new PolicyError("invalid_type", "", "pass the policy as an object or as JSON text", [
+          { code: "invalid_type", path: "", message: "pass the policy as an object or as JSON text" },
+        ]);
+      }
+      const textValue = typeof policy === "string" ? policy : json(policy);
+      const { length } = putText(textValue);
+      this.#engine = wasm.Engine.create(io, length) ?? result(STATUS_POLICY_ERROR);
+    }
+  }
+
+  /** An engine for a built-in preset (see `presets()`). */
+  static fromPreset(name) {
+    if (typeof name !== "string") {
+      throw new PolicyError("invalid_type", "", "pass a preset name as a string", [
+        { code: "invalid_type", path: "", message: "pass a preset name as a string" },
+      ]);
+    }
+    const { length } = putText(name);
+    return new PolicyEngine(PRESET, wasm.Engine.preset(io, length) ?? result(STATUS_POLICY_ERROR));
+  }
+
+  /** Decide one action attempt. */
+  evaluate(request) {
+    const length = pack(request);
+    if (length >= 0) {
+      const status = this.#engine.evaluate(io, offset, length);
+      if (status !== STATUS_RETRY) return result(status);
+    }
+    object(request, "request");
+    const { text: textValue, history, source } = split(request, ["history", "sourceHistory"]);
+    const args = putRequest(textValue, history, source);
+    return result(this.#engine.evaluate_text(io, ...args));
+  }
+
+  /** Decide one recovery attempt: channels offered, budget, grant, holds, notifications. */
+  evaluateRecovery(request) {
+    object(request, "request");
+    const { text: textValue, history, source } = split(request, ["history", "sourceHistory"]);
+    return result(this.#engine.recovery(io, ...putRequest(textValue, history, source)));
+  }
+
+  /** Decide one change of a credential or identifier. */
+  evaluateChange(request) {
+    object(request, "request");
+    const { text: textValue, history } = split(request, ["history"]);
+    return result(this.#engine.change(io, ...putRequest(textValue, history).slice(0, 4)));
+  }
+
+  /** The pure reducer: the history (bytes, its JSON form, or null) with `event` added, as bytes. */
+  record(history, event) {
+    const [kind, length] = putHistory(history, "/history");
+    // The history stays at the start of the input; the event's text goes after it.
+    object(event, "event", "/event");
+    const eventText = json(event, "/event");
+    const room = eventText.length * 3;
+    const at = io.input(length + room + 8);
+    views();
+    const written = encoder.encodeInto(eventText, u8.subarray(at + length, at + length + room)).written;
+    return result(this.#engine.record(io, kind, 0, length, length, written));
+  }
+
+  /** The policy document this engine decides with. */
+  policy() {
+    ready();
+    return result(this.#engine.policy(io));
+  }
+
+  /** Mint a step-up grant (HS256 JWS) proving `sub` stepped up for `action`. */
+  mintStepUpGrant(keys, request) {
+    const inner = keySet(keys);
+    const { length } = putText(json(object(request, "request")));
+    return result(this.#engine.mint_step_up_grant(io, inner, length));
+  }
+
+  /** Mint a recovery ticket carrying the grant of an `evaluateRecovery` decision. */
+  mintRecoveryTicket(keys, request) {
+    const inner = keySet(keys);
+    const { length } = putText(json(object(request, "request")));
+    return result(this.#engine.mint_recovery_ticket(io, inner, length));
+  }
+
+  /** Verify a token: signature, purpose, audience, subject, scope, lifetime, revocation, supersession. */
+  verifyToken(keys, request) {
+    const inner = keySet(keys);
+    object(request, "request");
+    const { text: textValue, history } = split(request, ["history"]);
+    return result(this.#engine.verify_token(io, inner, ...putRequest(textValue, history).slice(0, 4)));
+  }
+
+  /** Release the engine's memory now rather than at garbage collection. */
+  free() {
+    if (this.#engine !== undefined) {
+      this.#engine.free();
+      this.#engine = undefined;
+    }
+  }
+}
+
+const PRESET = Symbol("preset");
+
+/** The host's HMAC keys for tokens (one signs, all verify), checked once. */
+export class KeySet {
+  #keys;
+
+  /** Keys from `{ signing, keys: [{ kid, secret }] }`, secrets unpadded base64url of at least 32 bytes. */
+  constructor(spec) {
+    const { length } = putText(json(object(spec, "key set")));
+    this.#keys = wasm.Keys.create(io, length) ?? result(STATUS_ERROR);
+  }
+
+  /** The kid of the signing key. */
+  get signingKid() {
+    return result(this.inner().signing_kid(io));
+  }
+
+  /** @internal */
+  inner() {
+    if (this.#keys === undefined) throw misuse("invalid_type", "/keys", "this KeySet was freed");
+    return this.#keys;
+  }
+
+  /** Release the keys' memory now. */
+  free() {
+    if (this.#keys !== undefined) {
+      this.#keys.free();
+      this.#keys = undefined;
+    }
+  }
+}
+
+/** Names of the built-in presets, customer presets first. */
+export function presets() {
+  ready();
+  return result(wasm.presets(io));
+}
+
+/** The JSON text of a built-in preset, to start a custom policy from. */
+export function presetJson(name) {
+  if (typeof name !== "string") throw new PolicyError("invalid_type", "", "pass a preset name as a string", []);
+  const { length } = putText(name);
+  return result(wasm.preset_json(io, length));
+}
+
+/** The package version. */
+export function version() {
+  ready();
+  return result(wasm.version(io));
+}
+
+/** The JSON form of a history held as bytes (for logs, debugging and migrations). */
+export function decodeHistory(historyBytes) {
+  if (!(historyBytes instanceof Uint8Array)) throw misuse("invalid_type", "/history", "pass the Uint8Array record() returned");
+  const [kind, length] = putHistory(historyBytes, "/history");
+  return result(wasm.convert_history(io, kind, length, false));
+}
+
+/** The byte form of a history given in its JSON form (validated first). */
+export function encodeHistory(history) {
+  ready();
+  const [kind, length] = putHistory(history, "/history");
+  return result(wasm.convert_history(io, kind, length, true));
+}
+
+/** `count` (1–20) fresh recovery codes like `K7QM-3XRD-9PTA-W2HC`. Show them once; store only their hashes. */
+export function generateRecoveryCodes(count) {
+  ready();
+  const n = Number.isInteger(count) && count > 0 ? Math.min(count, 0xffffffff) : 0;
+  return result(wasm.generate_recovery_codes(io, n));
+}
+
+/** The storage hash of a recovery code under the host's pepper. */
+export function hashRecoveryCode(code, pepper) {
+  if (typeof code !== "string") throw misuse("invalid_type", "/code", "pass the code as a string");
+  if (!(pepper instanceof Uint8Array)) throw misuse("invalid_type", "/pepper", "pass the pepper as a Uint8Array");
+  const { length, parts } = putText(code, pepper);
+  return result(wasm.hash_recovery_code(io, length, parts[1]));
+}
+
+/** Whether a typed recovery code matches a stored hash (constant time). */
+export function verifyRecoveryCode(code, storedHash, pepper) {
+  if (typeof code !== "string" || typeof storedHash !== "string" || !(pepper instanceof Uint8Array)) {
+    throw misuse("invalid_type", "", "pass the code and the stored hash as strings and the pepper as a Uint8Array");
+  }
+  const codeBytes = encoder.encode(code);
+  const hashBytes = encoder.encode(storedHash);
+  const { parts } = putText("", codeBytes, hashBytes, pepper);
+  return wasm.verify_recovery_code(io, parts[1], parts[3], parts[5]);
+}
