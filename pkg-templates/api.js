@@ -38,6 +38,8 @@ let memory; // WebAssembly.Memory of the instance
 let io; // wasm.Io: the input buffer and the last result
 let headerAt; // address of the result header (9 words)
 let u8, u32, f64; // views of the memory, renewed when it grows
+let inputAt = 0; // address of the input buffer (it moves only when it grows)
+let inputRoom = 0; // bytes it has
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 const keyCache = new Map(); // static key address*256+length → key string
@@ -49,7 +51,8 @@ export function attach(exports) {
 }
 
 function views() {
-  if (u8 === undefined || u8.buffer !== memory.buffer) {
+  // A memory that grew detached the old buffer, and views of it read as empty.
+  if (u8 === undefined || u8.length === 0) {
     const buffer = memory.buffer;
     u8 = new Uint8Array(buffer);
     u32 = new Uint32Array(buffer);
@@ -66,12 +69,15 @@ function ready() {
   }
 }
 
-/** Room for `length` input bytes; returns the input's address. */
+/** Room for `length` input bytes (and 8 more, to align); returns the input's address. */
 function input(length) {
-  ready();
-  const at = io.input(length + 8);
+  if (length + 8 > inputRoom) {
+    ready();
+    inputRoom = length + 8;
+    inputAt = io.input(inputRoom);
+  }
   views();
-  return at;
+  return inputAt;
 }
 
 /** JSON text (and optionally bytes after it) into the input; returns their places. */
@@ -120,8 +126,22 @@ function result(status) {
   }
 }
 
+// The result's text: every string of the result, UTF-8, positions in bytes. When it is all
+// ASCII (the decoded length equals the byte length) strings are slices of one decoded text;
+// otherwise each string is decoded from its own bytes.
+let textAt = 0;
+let ascii = true;
+
 function readText(at, length) {
-  return length === 0 ? "" : decoder.decode(u8.subarray(at, at + length));
+  textAt = at;
+  const decoded = length === 0 ? "" : decoder.decode(u8.subarray(at, at + length));
+  ascii = decoded.length === length;
+  return decoded;
+}
+
+/** The string between byte offsets `start` and `end` of the result's text `t`. */
+function cut(t, start, end) {
+  return ascii ? t.slice(start, end) : decoder.decode(u8.subarray(textAt + start, textAt + end));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -140,7 +160,7 @@ function readValue() {
 }
 
 function slice(end) {
-  const s = text.slice(cursor, end);
+  const s = cut(text, cursor, end);
   cursor = end;
   return s;
 }
@@ -199,7 +219,7 @@ function readKey() {
 // evaluate: the packed request (src/boundary/packed.rs) and the decision layout
 // (src/boundary/output.rs, `Output::decision`).
 
-const HEAP = 404;
+const HEAP = 408;
 const W_FLAGS = 18;
 const W_ACTION = 19;
 const W_DEVICE_ID = 21;
@@ -213,6 +233,7 @@ const W_AMR_COUNT = 35;
 const W_FACTOR_COUNT = 36;
 const W_AMR = 37;
 const W_FACTORS = 69;
+const W_STRINGS_END = 101;
 const MAX_LIST = 16;
 const MAX_STRING = 256;
 /** Room for the fixed layout and the longest strings it takes (6 fields and 32 list items);
@@ -275,7 +296,7 @@ function str(slot, s) {
 }
 
 function bytes(slot, b) {
-  if (heap + b.length > end) return false;
+  if (!(b instanceof Uint8Array) || heap + b.length > end) return false;
   const w = (base >>> 2) + slot;
   u32[w] = heap - base;
   u32[w + 1] = b.length;
@@ -286,9 +307,10 @@ function bytes(slot, b) {
 
 /**
  * Pack `r` into the input; its length in bytes, or -1 when `r` has anything the layout does
- * not carry exactly as its JSON text would (an unknown key, a non-ASCII string, a wrong
- * type, `toJSON`, …). Then the request goes as JSON text, and that reader decides or
- * reports the exact error.
+ * not carry exactly as its JSON text would (an unknown or inherited key, a non-ASCII string, a
+ * wrong type, `toJSON`, …). Then the request goes as JSON text, and that reader decides or
+ * reports the exact error. Keys are walked with `for…in`, which visits exactly the enumerable
+ * keys JSON.stringify writes, plus inherited ones — those are unknown here, so they go as text.
  */
 function pack(r) {
   if (!plain(r)) return -1;
@@ -307,7 +329,10 @@ function pack(r) {
   u32[w + W_FACTOR_COUNT] = 0;
   let now = false;
   let action = false;
-  for (const k of Object.keys(r)) {
+  // Histories go after the strings (the strings are checked as one UTF-8 run).
+  let history;
+  let sourceHistory;
+  for (const k in r) {
     const v = r[k];
     if (absent(v)) continue;
     switch (k) {
@@ -323,7 +348,7 @@ function pack(r) {
         if (v === null) break;
         if (!plain(v)) return -1;
         flags |= F_DEVICE;
-        for (const dk of Object.keys(v)) {
+        for (const dk in v) {
           const dv = v[dk];
           if (absent(dv) || dv === null) continue;
           switch (dk) {
@@ -352,7 +377,7 @@ function pack(r) {
         if (v === null) break;
         if (!plain(v)) return -1;
         flags |= F_NETWORK;
-        for (const nk of Object.keys(v)) {
+        for (const nk in v) {
           const nv = v[nk];
           if (absent(nv) || nv === null) continue;
           switch (nk) {
@@ -391,7 +416,7 @@ function pack(r) {
         flags |= F_SESSION;
         let aal = false;
         let authTime = false;
-        for (const sk of Object.keys(v)) {
+        for (const sk in v) {
           const sv = v[sk];
           if (absent(sv)) continue;
           switch (sk) {
@@ -417,7 +442,7 @@ function pack(r) {
         if (v === null) break;
         if (!plain(v)) return -1;
         flags |= F_ACCOUNT;
-        for (const ak of Object.keys(v)) {
+        for (const ak in v) {
           const av = v[ak];
           if (absent(av)) continue;
           switch (ak) {
@@ -444,7 +469,7 @@ function pack(r) {
         flags |= F_TRANSACTION;
         let amount = false;
         let currency = false;
-        for (const tk of Object.keys(v)) {
+        for (const tk in v) {
           const tv = v[tk];
           if (absent(tv)) continue;
           switch (tk) {
@@ -465,12 +490,14 @@ function pack(r) {
       }
       case "history":
         if (v === null) break;
-        if (!(v instanceof Uint8Array) || !bytes(W_HISTORY, v)) return -1;
+        if (!(v instanceof Uint8Array)) return -1;
+        history = v;
         flags |= F_HISTORY;
         break;
       case "sourceHistory":
         if (v === null) break;
-        if (!(v instanceof Uint8Array) || !bytes(W_SOURCE_HISTORY, v)) return -1;
+        if (!(v instanceof Uint8Array)) return -1;
+        sourceHistory = v;
         flags |= F_SOURCE_HISTORY;
         break;
       default:
@@ -478,6 +505,9 @@ function pack(r) {
     }
   }
   if (!now || !action) return -1;
+  u32[w + W_STRINGS_END] = heap - base;
+  if (history !== undefined && !bytes(W_HISTORY, history)) return -1;
+  if (sourceHistory !== undefined && !bytes(W_SOURCE_HISTORY, sourceHistory)) return -1;
   u32[w + W_FLAGS] = flags;
   return heap - base;
 }
@@ -495,8 +525,8 @@ function list(v, slots, count) {
 function readDecision(w, n, t) {
   const flags = u32[w + 3];
   const reasonCount = u32[w + 4];
-  const name = t.slice(0, u32[w + 5]);
-  const version = t.slice(u32[w + 5], u32[w + 6]);
+  const name = cut(t, 0, u32[w + 5]);
+  const version = cut(t, u32[w + 5], u32[w + 6]);
   const acrEnd = u32[w + 8];
   const challengeEnd = u32[w + 9];
   const factorCount = u32[w + 10];
@@ -505,16 +535,16 @@ function readDecision(w, n, t) {
   let start = challengeEnd;
   for (let i = 0; i < reasonCount; i++, p += 3) {
     const end = u32[p + 2];
-    reasons[i] = { code: names.reasons[u32[p]], points: u32[p + 1], message: t.slice(start, end) };
+    reasons[i] = { code: names.reasons[u32[p]], points: u32[p + 1], message: cut(t, start, end) };
     start = end;
   }
   const decision = { outcome: names.outcomes[u32[w]], risk: { score: u32[w + 1], level: names.levels[u32[w + 2]] }, reasons };
   if (flags & 1) {
     const factors = new Array(factorCount);
     for (let i = 0; i < factorCount; i++) factors[i] = names.factors[u32[w + 11 + i]];
-    decision.stepUp = { aal: u32[w + 7], acr: t.slice(u32[w + 6], acrEnd), maxAge: f64[n + 1], factors };
+    decision.stepUp = { aal: u32[w + 7], acr: cut(t, u32[w + 6], acrEnd), maxAge: f64[n + 1], factors };
   }
-  if (flags & 2) decision.challenge = t.slice(acrEnd, challengeEnd);
+  if (flags & 2) decision.challenge = cut(t, acrEnd, challengeEnd);
   if (flags & 4) decision.retryAfter = f64[n];
   decision.policy = { name, version };
   return decision;

@@ -270,8 +270,8 @@ impl EvaluateRequest {
             session: self.session.as_ref().map(|s| SessionRef { aal: s.aal, amr: &amr, auth_time: s.auth_time }),
             account: self.account.as_ref().map(|a| AccountRef { created_at: a.created_at, factors: &a.factors, breached: a.breached }),
             transaction: self.transaction.as_ref().map(|t| TransactionRef { amount: t.amount, currency: &t.currency }),
-            history: history.as_ref().map(|(last, events)| HistoryRef { last_success_at: *last, events }),
-            source_history: source.as_ref().map(|(last, events)| HistoryRef { last_success_at: *last, events }),
+            history: history.as_ref().map(|(last, events)| HistoryRef::new(*last, events)),
+            source_history: source.as_ref().map(|(last, events)| HistoryRef::new(*last, events)),
         };
         f(&attempt)
     }

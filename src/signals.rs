@@ -4,7 +4,7 @@
 
 use crate::api::Attempt;
 use crate::policy::Policy;
-use crate::state::{ChangeKind, EventRef, EventType, HistoryRef};
+use crate::state::{ChangeKind, EventRef, EventType, Fact, HistoryRef, Keys, Match};
 
 /// Mean Earth radius used for great-circle distances, km.
 const EARTH_RADIUS_KM: f64 = 6371.0;
@@ -58,92 +58,118 @@ pub struct Facts {
 
 impl Facts {
     /// Derive the facts for `request` under `policy`.
+    ///
+    /// One pass over each history, oldest first (histories are validated to be in time
+    /// order): a rule that counts failures "since the last success" restarts its count at each
+    /// such success, and a failure in the same second as the success does not count (the
+    /// reset is inclusive of its second). `tests/facts.rs` checks this against the rules
+    /// written one filter per fact.
     pub fn derive(policy: &Policy, request: &Attempt<'_>) -> Facts {
-        let history = request.history.unwrap_or_default();
-        let source = request.source_history.unwrap_or_default();
         let now = request.now;
-        // Iterators, not collected Vecs: the rules below each walk the past once, and a request
-        // with a full history would otherwise allocate three vectors of up to 80 events.
-        let past = || history.events.iter().filter(move |e| e.at <= now);
         let device_id = request.device.and_then(|d| d.id);
         let ip = request.network.and_then(|n| n.ip);
-
-        let known_since = now.saturating_sub(secs(policy.devices.known_for));
-        let recent_successes = || past().filter(move |e| e.kind.is_success() && e.at >= known_since);
-        let derived_known = device_id.is_some_and(|id| recent_successes().any(|e| e.device_id == Some(id)));
-        let device_known = request.device.and_then(|d| d.known).unwrap_or(derived_known);
-
-        let last_success = past().rfind(|e| e.kind.is_success());
-        let travel = travel_since(request, last_success);
         let country = request.network.and_then(|n| n.country);
-        let new_country = country.is_some_and(|c| {
-            let mut seen = recent_successes().filter_map(|e| e.country).peekable();
-            seen.peek().is_some() && !seen.any(|s| s == c)
-        });
-
-        let last_success_at = history.last_success_at.filter(|t| *t <= now).or(last_success.map(|e| e.at));
-        let inactive_for = last_success_at.map(|t| elapsed(now, t));
-
-        let same_source = |e: &EventRef<'_>| match device_id {
-            Some(id) => e.device_id == Some(id),
-            None => e.device_id.is_none() && ip.is_some() && e.ip == ip,
+        let same_source = |e: &Fact| match device_id {
+            Some(_) => e.device == Match::Same,
+            None => e.device == Match::Absent && e.ip == Match::Same,
         };
+        let known_since = now.saturating_sub(secs(policy.devices.known_for));
         let device_window = now.saturating_sub(secs(policy.throttle.account_device.window));
-        let device_reset = past().filter(|e| e.kind.is_success() && same_source(e)).map(|e| e.at).max();
-        let device_failures =
-            count_failures(past().filter(|e| same_source(e) && e.at >= device_window && device_reset.is_none_or(|r| e.at > r)));
-
         let velocity_window = now.saturating_sub(secs(policy.signals.failure_velocity.window));
-        let failures_elsewhere = count_failures(past().filter(|e| e.at >= velocity_window && !same_source(e))).count;
+        let lockout_window = policy.throttle.lockout.as_ref().map(|lock| now.saturating_sub(secs(lock.window)));
 
-        let lockout_failures = policy.throttle.lockout.as_ref().map_or(0, |lock| {
-            let window = now.saturating_sub(secs(lock.window));
-            let reset = past().filter(|e| e.kind == EventType::Unlock || e.kind.is_success()).map(|e| e.at).max();
-            count_failures(past().filter(|e| e.at >= window && reset.is_none_or(|r| e.at > r))).count
+        let mut derived_known = false;
+        let mut last_success = None;
+        let (mut countries_seen, mut country_seen) = (false, false);
+        let (mut device_failures, mut device_reset) = (Failures::default(), None);
+        let mut failures_elsewhere = Failures::default();
+        let (mut lockout_failures, mut lockout_reset) = (Failures::default(), None);
+        let (mut last_recovery, mut last_change) = (None, None);
+        let history = request.history.unwrap_or_default();
+        let keys = Keys { device: device_id, ip, country };
+        history.facts(&keys, now, &mut |e| {
+            let same = same_source(&e);
+            match e.kind {
+                EventType::SignInSuccess | EventType::StepUpSuccess => {
+                    if e.at >= known_since {
+                        derived_known |= e.device == Match::Same;
+                        countries_seen |= e.country != Match::Absent;
+                        country_seen |= e.country == Match::Same;
+                    }
+                    last_success = Some(e.position);
+                    if same {
+                        restart(&mut device_failures, &mut device_reset, e.at);
+                    }
+                    restart(&mut lockout_failures, &mut lockout_reset, e.at);
+                }
+                EventType::SignInFailure | EventType::StepUpFailure => {
+                    if same && e.at >= device_window {
+                        count_after(&mut device_failures, device_reset, e.at);
+                    }
+                    if !same && e.at >= velocity_window {
+                        count_after(&mut failures_elsewhere, None, e.at);
+                    }
+                    if lockout_window.is_some_and(|window| e.at >= window) {
+                        count_after(&mut lockout_failures, lockout_reset, e.at);
+                    }
+                }
+                EventType::Unlock => restart(&mut lockout_failures, &mut lockout_reset, e.at),
+                EventType::RecoverySuccess => last_recovery = Some(e.at),
+                EventType::CredentialChange => last_change = Some(e.at),
+                EventType::RecoveryAttempt | EventType::SignOutEverywhere => {}
+            }
         });
 
         let ip_window = now.saturating_sub(secs(policy.throttle.source_ip.window));
         // No reset on success here: an attacker who owns one account could otherwise sign in
         // to it every few failures and never be throttled. Customers behind the same address
         // are spared by the evaluator instead (a known device is not held by the address rule).
-        let ip_failures = count_failures(source.events.iter().filter(|e| e.at <= now && e.at >= ip_window));
+        let mut ip_failures = Failures::default();
+        request.source_history.unwrap_or_default().facts(&Keys::default(), now, &mut |e| {
+            if e.kind.is_failure() && e.at >= ip_window {
+                count_after(&mut ip_failures, None, e.at);
+            }
+        });
 
-        let latest = |pred: &dyn Fn(&EventRef<'_>) -> bool| past().filter(|e| pred(e)).map(|e| elapsed(now, e.at)).min();
-        let since_recovery = latest(&|e| e.kind == EventType::RecoverySuccess);
-        let since_credential_change = latest(&|e| e.kind == EventType::CredentialChange);
-        let account_age = request.account.and_then(|a| a.created_at).map(|t| elapsed(now, t));
-
+        let last_success = last_success.and_then(|position| history.get(position));
+        let last_success_at = history.last_success_at.filter(|t| *t <= now).or(last_success.map(|e| e.at));
         Facts {
-            device_known,
-            travel,
-            new_country,
-            inactive_for,
+            device_known: request.device.and_then(|d| d.known).unwrap_or(derived_known),
+            travel: travel_since(request, last_success.as_ref()),
+            new_country: country.is_some() && countries_seen && !country_seen,
+            inactive_for: last_success_at.map(|t| elapsed(now, t)),
             device_failures,
-            failures_elsewhere,
-            lockout_failures,
+            failures_elsewhere: failures_elsewhere.count,
+            lockout_failures: lockout_failures.count,
             ip_failures,
-            since_recovery,
-            since_credential_change,
-            account_age,
+            since_recovery: last_recovery.map(|t| elapsed(now, t)),
+            since_credential_change: last_change.map(|t| elapsed(now, t)),
+            account_age: request.account.and_then(|a| a.created_at).map(|t| elapsed(now, t)),
         }
+    }
+}
+
+/// A success (or unlock) at `at` restarts a count of failures "since the last reset".
+fn restart(failures: &mut Failures, reset: &mut Option<i64>, at: i64) {
+    *failures = Failures::default();
+    *reset = Some(at);
+}
+
+/// Count a failure at `at`, unless it is in the second of the last reset or before it.
+fn count_after(failures: &mut Failures, reset: Option<i64>, at: i64) {
+    if reset.is_none_or(|r| at > r) {
+        failures.count = failures.count.saturating_add(1);
+        failures.last_at = Some(at);
     }
 }
 
 /// Seconds since the last change of `kind` recorded in `history`, if any (and not after `now`).
 pub fn since_change(history: &HistoryRef<'_>, kind: ChangeKind, now: i64) -> Option<u64> {
     history
-        .events
         .iter()
         .filter(|e| e.at <= now && e.kind == EventType::CredentialChange && e.change == Some(kind))
         .map(|e| elapsed(now, e.at))
         .min()
-}
-
-fn count_failures<'a, 'e: 'a>(events: impl Iterator<Item = &'a EventRef<'e>>) -> Failures {
-    events.filter(|e| e.kind.is_failure()).fold(Failures::default(), |acc, e| Failures {
-        count: acc.count.saturating_add(1),
-        last_at: Some(acc.last_at.map_or(e.at, |t| t.max(e.at))),
-    })
 }
 
 fn travel_since(request: &Attempt<'_>, last: Option<&EventRef<'_>>) -> Option<Travel> {

@@ -13,6 +13,11 @@
 pub trait TextSink {
     /// Append `text`.
     fn push_text(&mut self, text: &str);
+
+    /// Append bytes known to be ASCII (digits), skipping a UTF-8 check where the sink can.
+    fn push_ascii(&mut self, ascii: &[u8]) {
+        self.push_text(core::str::from_utf8(ascii).unwrap_or(""));
+    }
 }
 
 impl TextSink for String {
@@ -128,10 +133,7 @@ pub fn put_u64(out: &mut dyn TextSink, value: u64) {
             break;
         }
     }
-    // Only ASCII digits were written.
-    if let Some(digits) = buf.get(at..).and_then(|b| core::str::from_utf8(b).ok()) {
-        out.push_text(digits);
-    }
+    out.push_ascii(buf.get(at..).unwrap_or_default());
 }
 
 /// Write an integer in decimal.

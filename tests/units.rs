@@ -223,8 +223,8 @@ fn decode_rejects_damage_with_coded_errors() {
     assert_eq!(decode(&overlong).unwrap_err().code().as_str(), "invalid_history");
     assert_eq!(decode(&vec![0u8; MAX_ENCODED_BYTES + 1]).unwrap_err().code().as_str(), "invalid_history");
     // The empty history has a fixed, tiny form; so had it in encoding 1, still read.
-    assert_eq!(encode(&History::new()), b"CH\x02\x00\x00\x00");
-    assert_eq!(decode(b"CH\x02\x00\x00\x00").unwrap(), History::new());
+    assert_eq!(encode(&History::new()), b"CH\x02\x00\x00\x00\x00\x00\x00");
+    assert_eq!(decode(b"CH\x02\x00\x00\x00\x00\x00\x00").unwrap(), History::new());
     assert_eq!(decode(b"CH\x01\x00\x00").unwrap(), History::new());
 }
 

@@ -14,7 +14,7 @@ pub use output::{Output, Status};
 use crate::api::{Attempt, ChangeRequest, EvaluateRequest, RecoveryRequest, VerifyRequest};
 use crate::error::{Error, ErrorCode, Result};
 use crate::recovery::Histories;
-use crate::state::{self, EventRef, History, HistoryRef};
+use crate::state::{self, EventRef, History, HistoryRef, ViewStorage};
 use crate::token::KeySet;
 use crate::{Event, Policy};
 
@@ -30,7 +30,7 @@ pub fn evaluate_packed(policy: &Policy, buffer: &[u8], out: &mut Output) -> Stat
     if let Some(account) = attempt.account.as_mut() {
         account.factors = packed.factors.get(..packed.factors_len).unwrap_or_default();
     }
-    let (mut history, mut source) = (Vec::new(), Vec::new());
+    let (mut history, mut source) = (ViewStorage::default(), ViewStorage::default());
     let decided = attach(&mut attempt, packed.history, &mut history, packed.source_history, &mut source)
         .and_then(|()| attempt.check_fields())
         .and_then(|()| crate::risk::decide(policy, &attempt));
@@ -49,8 +49,8 @@ pub fn evaluate_text(policy: &Policy, text: &str, history: Option<&[u8]>, source
             attempt.check_fields()?;
             validate_owned(&request)?;
             let mut attempt = *attempt;
-            let (mut history_events, mut source_events) = (Vec::new(), Vec::new());
-            attach(&mut attempt, history, &mut history_events, source, &mut source_events)?;
+            let (mut history_storage, mut source_storage) = (ViewStorage::default(), ViewStorage::default());
+            attach(&mut attempt, history, &mut history_storage, source, &mut source_storage)?;
             crate::risk::decide(policy, &attempt).map(|decision| out.decision(&decision))
         })
     });
@@ -66,21 +66,19 @@ fn validate_owned(request: &EvaluateRequest) -> Result<()> {
     Ok(())
 }
 
-/// Decode the histories given as bytes into `attempt`, each into its own event vector.
+/// View the histories given as bytes in `attempt` (validated; encoding 2 is read in place).
 fn attach<'a>(
     attempt: &mut Attempt<'a>,
     history: Option<&'a [u8]>,
-    history_events: &'a mut Vec<EventRef<'a>>,
+    history_storage: &'a mut ViewStorage<'a>,
     source: Option<&'a [u8]>,
-    source_events: &'a mut Vec<EventRef<'a>>,
+    source_storage: &'a mut ViewStorage<'a>,
 ) -> Result<()> {
     if let Some(bytes) = history {
-        let last_success_at = state::decode_refs(bytes, history_events)?;
-        attempt.history = Some(HistoryRef { last_success_at, events: history_events });
+        attempt.history = Some(state::view(bytes, history_storage)?);
     }
     if let Some(bytes) = source {
-        let last_success_at = state::decode_refs(bytes, source_events).map_err(|e| rebase(e, "/sourceHistory"))?;
-        attempt.source_history = Some(HistoryRef { last_success_at, events: source_events });
+        attempt.source_history = Some(state::view(bytes, source_storage).map_err(|e| rebase(e, "/sourceHistory"))?);
     }
     Ok(())
 }
@@ -122,8 +120,8 @@ pub fn evaluate_recovery(policy: &Policy, text: &str, history: Option<&[u8]>, so
         let account = load(history, request.history.as_ref(), "/history", &mut account_events)?;
         let source = load(source, request.source_history.as_ref(), "/sourceHistory", &mut source_events)?;
         let histories = Histories {
-            account: account.map(|last_success_at| HistoryRef { last_success_at, events: &account_events }),
-            source: source.map(|last_success_at| HistoryRef { last_success_at, events: &source_events }),
+            account: account.map(|last_success_at| HistoryRef::new(last_success_at, &account_events)),
+            source: source.map(|last_success_at| HistoryRef::new(last_success_at, &source_events)),
         };
         crate::recovery::recover(policy, &request, histories).map(|decision| out.value(&decision))
     });
@@ -136,7 +134,7 @@ pub fn evaluate_change(policy: &Policy, text: &str, history: Option<&[u8]>, out:
         request.validate_fields()?;
         let mut events = Vec::new();
         let last_success_at = load(history, request.history.as_ref(), "/history", &mut events)?.flatten();
-        crate::recovery::decide_change(policy, &request, HistoryRef { last_success_at, events: &events }).map(|decision| out.value(&decision))
+        crate::recovery::decide_change(policy, &request, HistoryRef::new(last_success_at, &events)).map(|decision| out.value(&decision))
     });
     result.unwrap_or_else(|error| out.error(&error, false))
 }
@@ -183,7 +181,7 @@ fn record_bytes(policy: &Policy, history: HistoryArg<'_>, event: &str) -> Result
     let mut events = Vec::new();
     let last_success_at = load(history.bytes(), owned.as_ref(), "/history", &mut events)?.flatten();
     let event: Event = crate::json::from_str(event).map_err(|e| e.nested_under("/event"))?;
-    let (last_success_at, next) = state::record_refs(policy, HistoryRef { last_success_at, events: &events }, event.as_ref())?;
+    let (last_success_at, next) = state::record_refs(policy, HistoryRef::new(last_success_at, &events), event.as_ref())?;
     Ok(state::encode_refs(last_success_at, &next))
 }
 
@@ -209,7 +207,7 @@ pub fn verify_token(policy: &Policy, keys: &KeySet, text: &str, history: Option<
     let result = crate::json::from_str::<VerifyRequest>(text).and_then(|request| {
         let mut events = Vec::new();
         let last = load(history, request.history.as_ref(), "/history", &mut events)?;
-        let history = last.map(|last_success_at| HistoryRef { last_success_at, events: &events });
+        let history = last.map(|last_success_at| HistoryRef::new(last_success_at, &events));
         crate::token::verify_with(policy, keys, &request, history.as_ref()).map(|claims| out.value(&claims))
     });
     result.unwrap_or_else(|error| out.error(&error, false))

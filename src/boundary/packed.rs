@@ -13,14 +13,15 @@
 //!                 then the number of amr values and of factors
 //! words  37..69   (offset, length) of up to 16 amr values
 //! words  69..101  (offset, length) of up to 16 factors
-//! bytes 404..     the strings and history bytes the offsets point at
+//! word  101       where the strings end (the history bytes follow them)
+//! bytes 408..     the strings, then the history bytes
 //! ```
 
 use crate::api::{AccountRef, Anonymizer, Attempt, DeviceRef, NetworkRef, SessionRef, TransactionRef};
 use crate::policy::Factor;
 
 /// Where the strings start; everything before is the fixed layout.
-pub const HEAP: usize = 404;
+pub const HEAP: usize = 408;
 /// Most amr values or factors a packed request carries (more go as JSON text).
 pub const MAX_LIST: usize = 16;
 
@@ -74,6 +75,8 @@ pub mod word {
     pub const AMR: usize = 37;
     /// The factors' (offset, length) pairs.
     pub const FACTORS: usize = 69;
+    /// The end of the strings.
+    pub const STRINGS_END: usize = 101;
 }
 
 /// Presence flags: an absent optional field (or `null`) has its flag clear.
@@ -143,37 +146,31 @@ pub struct Packed<'a> {
 
 /// Read a packed request, or `None` when it does not fit the layout.
 pub fn read(buffer: &[u8]) -> Option<Packed<'_>> {
-    let b = Buffer(buffer);
-    let flags = b.word(word::FLAGS)?;
+    let b = Buffer::new(buffer)?;
+    let flags = b.word(word::FLAGS);
     let has = |f: u32| flags & f != 0;
-    let text = |slot: usize| b.text(slot);
-    let optional_text = |f: u32, slot: usize| if has(f) { text(slot).map(Some) } else { Some(None) };
-    let number = |slot: usize| b.number(slot);
-    let optional_number = |f: u32, slot: usize| if has(f) { number(slot).map(Some) } else { Some(None) };
-    let optional_bool = |f: u32, value: u32| has(f).then(|| has(value));
-
     let device = if has(flag::DEVICE) {
         Some(DeviceRef {
-            id: optional_text(flag::DEVICE_ID, word::DEVICE_ID)?,
-            bot_score: optional_number(flag::BOT_SCORE, number::BOT_SCORE)?,
-            known: optional_bool(flag::KNOWN, flag::KNOWN_TRUE),
-            managed: optional_bool(flag::MANAGED, flag::MANAGED_TRUE),
+            id: b.optional_text(has(flag::DEVICE_ID), word::DEVICE_ID)?,
+            bot_score: b.optional_number(has(flag::BOT_SCORE), number::BOT_SCORE)?,
+            known: has(flag::KNOWN).then(|| has(flag::KNOWN_TRUE)),
+            managed: has(flag::MANAGED).then(|| has(flag::MANAGED_TRUE)),
         })
     } else {
         None
     };
     let network = if has(flag::NETWORK) {
-        let anonymizer = match optional_text(flag::ANONYMIZER, word::ANONYMIZER)? {
+        let anonymizer = match b.optional_text(has(flag::ANONYMIZER), word::ANONYMIZER)? {
             Some(name) => Some(Anonymizer::from_wire(name)?),
             None => None,
         };
         Some(NetworkRef {
-            ip: optional_text(flag::IP, word::IP)?,
-            ip_risk: optional_number(flag::IP_RISK, number::IP_RISK)?,
+            ip: b.optional_text(has(flag::IP), word::IP)?,
+            ip_risk: b.optional_number(has(flag::IP_RISK), number::IP_RISK)?,
             anonymizer,
-            country: optional_text(flag::COUNTRY, word::COUNTRY)?,
-            lat: optional_number(flag::LAT, number::LAT)?,
-            lon: optional_number(flag::LON, number::LON)?,
+            country: b.optional_text(has(flag::COUNTRY), word::COUNTRY)?,
+            lat: b.optional_number(has(flag::LAT), number::LAT)?,
+            lon: b.optional_number(has(flag::LON), number::LON)?,
         })
     } else {
         None
@@ -182,27 +179,27 @@ pub fn read(buffer: &[u8]) -> Option<Packed<'_>> {
     let mut amr = [""; MAX_LIST];
     let amr_len = b.count(word::AMR_COUNT)?;
     for (i, slot) in amr.iter_mut().enumerate().take(amr_len) {
-        *slot = text(word::AMR + 2 * i)?;
+        *slot = b.text(word::AMR + 2 * i)?;
     }
     let mut factors = [Factor::Password; MAX_LIST];
     let factors_len = b.count(word::FACTOR_COUNT)?;
     for (i, slot) in factors.iter_mut().enumerate().take(factors_len) {
-        *slot = Factor::from_wire(text(word::FACTORS + 2 * i)?)?;
+        *slot = Factor::from_wire(b.text(word::FACTORS + 2 * i)?)?;
     }
 
     let attempt = Attempt {
-        now: integer(number(number::NOW)?)?,
-        action: text(word::ACTION)?,
+        now: integer(b.number(number::NOW)?)?,
+        action: b.text(word::ACTION)?,
         device,
         network,
         session: if has(flag::SESSION) {
-            let aal = u8::try_from(integer(number(number::AAL)?)?).ok()?;
-            Some(SessionRef { aal, amr: &[], auth_time: integer(number(number::AUTH_TIME)?)? })
+            let aal = u8::try_from(integer(b.number(number::AAL)?)?).ok()?;
+            Some(SessionRef { aal, amr: &[], auth_time: integer(b.number(number::AUTH_TIME)?)? })
         } else {
             None
         },
         account: if has(flag::ACCOUNT) {
-            let created_at = match optional_number(flag::CREATED_AT, number::CREATED_AT)? {
+            let created_at = match b.optional_number(has(flag::CREATED_AT), number::CREATED_AT)? {
                 Some(value) => Some(integer(value)?),
                 None => None,
             };
@@ -211,7 +208,7 @@ pub fn read(buffer: &[u8]) -> Option<Packed<'_>> {
             None
         },
         transaction: if has(flag::TRANSACTION) {
-            Some(TransactionRef { amount: number(number::AMOUNT)?, currency: text(word::CURRENCY)? })
+            Some(TransactionRef { amount: b.number(number::AMOUNT)?, currency: b.text(word::CURRENCY)? })
         } else {
             None
         },
@@ -236,39 +233,80 @@ fn integer(value: f64) -> Option<i64> {
     (value.fract() == 0.0 && value.abs() < 9_223_372_036_854_775_808.0).then_some(value as i64)
 }
 
-struct Buffer<'a>(&'a [u8]);
+/// The fixed layout read once, and the strings checked as UTF-8 once.
+struct Buffer<'a> {
+    buffer: &'a [u8],
+    fixed: &'a [u8; HEAP],
+    strings: &'a str,
+}
 
 impl<'a> Buffer<'a> {
-    fn word(&self, slot: usize) -> Option<u32> {
-        let at = slot.checked_mul(4)?;
-        let bytes = self.0.get(at..at.checked_add(4)?)?;
-        Some(u32::from_le_bytes(bytes.try_into().ok()?))
+    fn new(buffer: &'a [u8]) -> Option<Buffer<'a>> {
+        let fixed: &[u8; HEAP] = buffer.get(..HEAP)?.try_into().ok()?;
+        let mut b = Buffer { buffer, fixed, strings: "" };
+        let end = usize::try_from(b.word(word::STRINGS_END)).ok()?;
+        b.strings = core::str::from_utf8(buffer.get(HEAP..end)?).ok()?;
+        Some(b)
+    }
+
+    #[inline(always)]
+    fn word(&self, slot: usize) -> u32 {
+        let at = slot * 4;
+        match self.fixed.get(at..at + 4) {
+            Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+            _ => 0,
+        }
     }
 
     fn number(&self, slot: usize) -> Option<f64> {
-        let at = slot.checked_mul(8)?;
-        let bytes = self.0.get(at..at.checked_add(8)?)?;
-        let value = f64::from_le_bytes(bytes.try_into().ok()?);
+        let at = slot * 8;
+        let value = match self.fixed.get(at..at + 8) {
+            Some(&[a, b, c, d, e, f, g, h]) => f64::from_le_bytes([a, b, c, d, e, f, g, h]),
+            _ => return None,
+        };
         // Non-finite numbers are `null` in JSON text: let the JSON reader decide.
         value.is_finite().then_some(value)
     }
 
+    /// `Some(None)` when absent, `Some(Some(x))` when present and readable, `None` otherwise.
+    fn optional_number(&self, present: bool, slot: usize) -> Option<Option<f64>> {
+        if present {
+            self.number(slot).map(Some)
+        } else {
+            Some(None)
+        }
+    }
+
     fn count(&self, slot: usize) -> Option<usize> {
-        usize::try_from(self.word(slot)?).ok().filter(|n| *n <= MAX_LIST)
+        usize::try_from(self.word(slot)).ok().filter(|n| *n <= MAX_LIST)
+    }
+
+    fn range(&self, slot: usize) -> Option<(usize, usize)> {
+        let offset = usize::try_from(self.word(slot)).ok()?;
+        let length = usize::try_from(self.word(slot + 1)).ok()?;
+        Some((offset, offset.checked_add(length)?))
     }
 
     fn bytes(&self, slot: usize) -> Option<&'a [u8]> {
-        let offset = usize::try_from(self.word(slot)?).ok()?;
-        let length = usize::try_from(self.word(slot + 1)?).ok()?;
-        if offset < HEAP {
+        let (start, end) = self.range(slot)?;
+        if start < HEAP {
             return None;
         }
-        self.0.get(offset..offset.checked_add(length)?)
+        self.buffer.get(start..end)
     }
 
-    /// A string (the JS side writes ASCII only; anything that is not UTF-8 is refused).
+    /// A string: a slice of the strings, already checked as UTF-8.
     fn text(&self, slot: usize) -> Option<&'a str> {
-        core::str::from_utf8(self.bytes(slot)?).ok()
+        let (start, end) = self.range(slot)?;
+        self.strings.get(start.checked_sub(HEAP)?..end.checked_sub(HEAP)?)
+    }
+
+    fn optional_text(&self, present: bool, slot: usize) -> Option<Option<&'a str>> {
+        if present {
+            self.text(slot).map(Some)
+        } else {
+            Some(None)
+        }
     }
 }
 
@@ -367,6 +405,8 @@ pub fn pack(request: &crate::api::EvaluateRequest, history: Option<&[u8]>, sourc
         put_number(&mut out, number::AMOUNT, transaction.amount);
         put_bytes(&mut out, word::CURRENCY, transaction.currency.as_bytes());
     }
+    let strings_end = u32::try_from(out.len()).unwrap_or(0);
+    put_word(&mut out, word::STRINGS_END, strings_end);
     for (present, slot, bytes) in [(flag::HISTORY, word::HISTORY, history), (flag::SOURCE_HISTORY, word::SOURCE_HISTORY, source_history)] {
         if let Some(bytes) = bytes {
             flags |= present;

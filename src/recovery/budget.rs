@@ -13,12 +13,11 @@ pub fn attempts(history: Option<&HistoryRef<'_>>, now: i64, window: u64, channel
     let Some(history) = history else { return Vec::new() };
     let start = now.saturating_sub(secs(window));
     let reset = if reset_on_success {
-        history.events.iter().filter(|e| e.kind == EventType::RecoverySuccess && e.at <= now).map(|e| e.at).max()
+        history.iter().filter(|e| e.kind == EventType::RecoverySuccess && e.at <= now).map(|e| e.at).max()
     } else {
         None
     };
     history
-        .events
         .iter()
         .filter(|e| e.kind == EventType::RecoveryAttempt && e.at <= now && e.at > start)
         .filter(|e| channel.is_none_or(|c| e.channel == Some(c)))

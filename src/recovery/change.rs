@@ -19,7 +19,7 @@ use crate::collections::sort_dedup;
 pub fn evaluate_change<'p>(policy: &'p Policy, request: &ChangeRequest) -> Result<ChangeDecision<'p>> {
     request.validate()?;
     let events = request.history.as_ref().map(|h| (h.last_success_at, h.event_refs()));
-    let history = events.as_ref().map(|(last, events)| HistoryRef { last_success_at: *last, events });
+    let history = events.as_ref().map(|(last, events)| HistoryRef::new(*last, events));
     change(policy, request, history.unwrap_or_default())
 }
 

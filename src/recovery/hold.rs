@@ -7,8 +7,13 @@ use crate::state::{EventType, HistoryRef};
 
 /// The end of the hold started by the latest recovery at or before `now`, if it is still running.
 pub fn hold_until(policy: &Policy, history: Option<&HistoryRef<'_>>, now: i64) -> Option<i64> {
-    let recovered = history?.events.iter().filter(|e| e.kind == EventType::RecoverySuccess && e.at <= now).map(|e| e.at).max()?;
-    let until = recovered.saturating_add(secs(policy.recovery.hold.duration));
+    let recovered = history?.iter().filter(|e| e.kind == EventType::RecoverySuccess && e.at <= now).map(|e| e.at).max();
+    until(policy, recovered, now)
+}
+
+/// The end of the hold started by a recovery at `recovered`, if it is still running at `now`.
+pub fn until(policy: &Policy, recovered: Option<i64>, now: i64) -> Option<i64> {
+    let until = recovered?.saturating_add(secs(policy.recovery.hold.duration));
     (until > now).then_some(until)
 }
 
@@ -18,10 +23,12 @@ pub fn restricts(policy: &Policy, action: &str, amount: Option<f64>) -> bool {
     hold.actions.iter().any(|a| a == action) || hold.amount_over.get(action).is_some_and(|over| amount.is_some_and(|x| x > *over))
 }
 
-/// For the action evaluator: the seconds left in the hold, when `action` is held now.
-pub fn action_hold(policy: &Policy, action: &str, amount: Option<f64>, history: Option<&HistoryRef<'_>>, now: i64) -> Option<u64> {
+/// For the action evaluator: the seconds left in the hold, when `action` is held now and the
+/// last recovery was `since_recovery` seconds ago.
+pub fn action_hold(policy: &Policy, action: &str, amount: Option<f64>, since_recovery: Option<u64>, now: i64) -> Option<u64> {
     if !restricts(policy, action, amount) {
         return None;
     }
-    hold_until(policy, history, now).map(|until| crate::signals::elapsed(until, now))
+    let recovered = since_recovery.and_then(|since| i64::try_from(since).ok()).map(|since| now - since);
+    until(policy, recovered, now).map(|until| crate::signals::elapsed(until, now))
 }

@@ -79,8 +79,8 @@ pub fn evaluate_recovery<'p>(policy: &'p Policy, request: &RecoveryRequest) -> R
     let account = request.history.as_ref().map(|h| (h.last_success_at, h.event_refs()));
     let source = request.source_history.as_ref().map(|h| (h.last_success_at, h.event_refs()));
     let histories = Histories {
-        account: account.as_ref().map(|(last, events)| HistoryRef { last_success_at: *last, events }),
-        source: source.as_ref().map(|(last, events)| HistoryRef { last_success_at: *last, events }),
+        account: account.as_ref().map(|(last, events)| HistoryRef::new(*last, events)),
+        source: source.as_ref().map(|(last, events)| HistoryRef::new(*last, events)),
     };
     recover(policy, request, histories)
 }

@@ -94,7 +94,7 @@ pub(crate) fn decide<'p>(policy: &'p Policy, request: &Attempt<'_>) -> Result<De
     // something else denies the attempt regardless.
     let amount = request.transaction.map(|t| t.amount);
     let mut hold_wait = None;
-    if let Some(wait) = crate::recovery::hold::action_hold(policy, action_name, amount, request.history.as_ref(), request.now) {
+    if let Some(wait) = crate::recovery::hold::action_hold(policy, action_name, amount, facts.since_recovery, request.now) {
         hold_wait = (d.outcome != Outcome::Deny).then_some(wait);
         d.decide(Outcome::Deny);
         d.note(ReasonCode::RecoveryHold, Message::RecoveryHold { action: action_name, wait });
@@ -149,7 +149,7 @@ struct Draft<'p> {
 
 impl Default for Draft<'_> {
     fn default() -> Self {
-        Draft { outcome: Outcome::Allow, retry_after: None, reasons: Vec::new(), points: 0 }
+        Draft { outcome: Outcome::Allow, retry_after: None, reasons: Vec::with_capacity(8), points: 0 }
     }
 }
 

@@ -7,23 +7,26 @@
 //!
 //! ```text
 //! "CH" 2 flags:u8 [lastSuccessAt:u40]            flags: 1 = lastSuccessAt present
-//! strings:u8, then their lengths (one byte each), then their bytes, concatenated
-//!                                                 (device ids, addresses and channels)
+//! four string tables — device ids, addresses, channels, countries — each: count:u8, the
+//!   lengths (one byte each), then the strings' bytes concatenated
 //! events:u8, then each 20 bytes:
 //!   type:u8 (low 4 bits; high 4 bits: change kind + 1, or 0)
 //!   fields:u8 (1 device, 2 ip, 4 country, 8 coordinates, 16 channel)
-//!   at:u40  device:u8  ip:u8  channel:u8  country:2 bytes  lat:i32  lon:i32 (1e-4 degrees)
+//!   at:u40  device:u8  ip:u8  channel:u8  country:u8  0:u8  lat:i32  lon:i32 (1e-4 degrees)
+//!   (device, ip, channel and country are positions in their tables)
 //! ```
+//!
+//! Each table string is checked once, by the rule of its field in the JSON form.
 //!
 //! Encoding 1 (written by 0.1.0): `"CH" 1 flags [lastSuccessAt] count`, then per event
 //! `type fields at [deviceId] [ip] [country] [lat lon] [channel] [change]` with LEB128
 //! varints, zigzag coordinates and length-prefixed strings.
 //!
-//! Integers are little-endian. Decoding is defensive: lengths are bounded, every value is
-//! validated exactly as the JSON form is, and an encoding newer than this build is
+//! Integers are little-endian. Decoding is defensive: lengths and positions are bounded,
+//! every value is validated (as above), and an encoding newer than this build is
 //! `unsupported_version`, never silently dropped.
 
-use super::{check_refs, ChangeKind, EventRef, EventType, History, HISTORY_VERSION, MAX_EVENTS};
+use super::{check_refs, ChangeKind, EventRef, EventType, Fact, History, HistoryRef, Keys, Match, HISTORY_VERSION, MAX_EVENTS};
 use crate::error::{Error, ErrorCode, Result};
 use crate::text;
 use crate::validate::{self, MAX_CHANNEL_LEN, MAX_DEVICE_ID_LEN, MAX_IP_LEN, MAX_TIME};
@@ -43,8 +46,6 @@ const FIELD_CHANNEL: u8 = 16;
 /// Encoding 1 only: the event has a `change` byte.
 const FIELD_CHANGE: u8 = 32;
 const RECORD: usize = 20;
-/// Most distinct strings a history can hold (three per event).
-const MAX_STRINGS: usize = 3 * MAX_EVENTS;
 
 /// Encode a history into bytes.
 pub fn encode(history: &History) -> Vec<u8> {
@@ -53,15 +54,7 @@ pub fn encode(history: &History) -> Vec<u8> {
 
 /// Encode a history given as its parts (encoding 2).
 pub fn encode_refs<'a>(last_success_at: Option<i64>, events: &[EventRef<'a>]) -> Vec<u8> {
-    let mut strings: Vec<&'a str> = Vec::new();
-    let mut index = |text: Option<&'a str>| -> u8 {
-        let Some(text) = text else { return 0 };
-        let at = strings.iter().position(|s| *s == text).unwrap_or_else(|| {
-            strings.push(text);
-            strings.len() - 1
-        });
-        u8::try_from(at).unwrap_or(u8::MAX)
-    };
+    let mut tables: [Vec<&'a str>; 4] = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     let mut records = Vec::with_capacity(events.len() * RECORD);
     for event in events {
         let change = event.change.map_or(0, |c| c.index() as u8 + 1);
@@ -74,29 +67,39 @@ pub fn encode_refs<'a>(last_success_at: Option<i64>, events: &[EventRef<'a>]) ->
         records.push(event.kind.index() as u8 | change << 4);
         records.push(fields);
         records.extend_from_slice(&u40(event.at));
-        records.push(index(event.device_id));
-        records.push(index(event.ip));
-        records.push(index(event.channel));
-        let country: &[u8] = event.country.map_or(b"\0\0", str::as_bytes);
-        records.extend_from_slice(country.get(..2).unwrap_or(b"\0\0"));
+        for (table, text) in tables.iter_mut().zip([event.device_id, event.ip, event.channel, event.country]) {
+            records.push(text.map_or(0, |text| position(table, text)));
+        }
+        records.push(0);
         records.extend_from_slice(&degrees_to_units(event.lat.filter(|_| event.lon.is_some())).to_le_bytes());
         records.extend_from_slice(&degrees_to_units(event.lon.filter(|_| event.lat.is_some())).to_le_bytes());
     }
-    let mut out = Vec::with_capacity(16 + strings.iter().map(|s| s.len() + 1).sum::<usize>() + records.len());
+    let mut out = Vec::with_capacity(32 + tables.iter().flatten().map(|s| s.len() + 1).sum::<usize>() + records.len());
     out.extend_from_slice(&MAGIC);
     out.push(ENCODING);
     out.push(if last_success_at.is_some() { HAS_LAST_SUCCESS } else { 0 });
     if let Some(at) = last_success_at {
         out.extend_from_slice(&u40(at));
     }
-    out.push(u8::try_from(strings.len()).unwrap_or(u8::MAX));
-    out.extend(strings.iter().map(|text| u8::try_from(text.len()).unwrap_or(u8::MAX)));
-    for text in &strings {
-        out.extend_from_slice(text.as_bytes());
+    for table in &tables {
+        out.push(u8::try_from(table.len()).unwrap_or(u8::MAX));
+        out.extend(table.iter().map(|text| u8::try_from(text.len()).unwrap_or(u8::MAX)));
+        for text in table {
+            out.extend_from_slice(text.as_bytes());
+        }
     }
     out.push(u8::try_from(events.len()).unwrap_or(u8::MAX));
     out.extend_from_slice(&records);
     out
+}
+
+/// The position of `text` in `table`, added if new (a table holds at most one string per event).
+fn position<'a>(table: &mut Vec<&'a str>, text: &'a str) -> u8 {
+    let at = table.iter().position(|s| *s == text).unwrap_or_else(|| {
+        table.push(text);
+        table.len() - 1
+    });
+    u8::try_from(at).unwrap_or(u8::MAX)
 }
 
 /// A time as 5 little-endian bytes (validated times are below 2^38; the decoder rejects any
@@ -123,6 +126,41 @@ pub fn decode(bytes: &[u8]) -> Result<History> {
 /// paths of a history given as `/history`.
 pub fn decode_refs<'a>(bytes: &'a [u8], events: &mut Vec<EventRef<'a>>) -> Result<Option<i64>> {
     events.clear();
+    match read(bytes, events)? {
+        Read::Packed(packed) => {
+            events.extend(packed.iter());
+            Ok(packed.last_success_at)
+        }
+        Read::Events(last_success_at) => Ok(last_success_at),
+    }
+}
+
+/// Where decoded events are kept while a decision reads them: an encoding-2 history is read
+/// in place (nothing is copied); an encoding-1 history is decoded into the vector.
+#[derive(Debug, Default)]
+pub struct ViewStorage<'a> {
+    packed: Option<Packed<'a>>,
+    events: Vec<EventRef<'a>>,
+}
+
+/// A validated view of a history given as bytes, its events kept in `storage`.
+pub fn view<'a>(bytes: &'a [u8], storage: &'a mut ViewStorage<'a>) -> Result<HistoryRef<'a>> {
+    match read(bytes, &mut storage.events)? {
+        Read::Packed(packed) => Ok(HistoryRef::packed(storage.packed.insert(packed))),
+        Read::Events(last_success_at) => Ok(HistoryRef::new(last_success_at, &storage.events)),
+    }
+}
+
+// Lives on the stack for one call; boxing the large variant would allocate on every decision.
+#[allow(clippy::large_enum_variant)]
+enum Read<'a> {
+    /// Encoding 2, validated, read in place.
+    Packed(Packed<'a>),
+    /// Encoding 1, decoded into the vector given; `lastSuccessAt`.
+    Events(Option<i64>),
+}
+
+fn read<'a>(bytes: &'a [u8], events: &mut Vec<EventRef<'a>>) -> Result<Read<'a>> {
     if bytes.len() > MAX_ENCODED_BYTES {
         return Err(invalid(text!(bytes.len(), " bytes is larger than any history (", MAX_ENCODED_BYTES, ")")));
     }
@@ -131,9 +169,9 @@ pub fn decode_refs<'a>(bytes: &'a [u8], events: &mut Vec<EventRef<'a>>) -> Resul
         return Err(invalid("not a ciam-policy history (bad magic bytes)".into()));
     }
     let version = r.byte()?;
-    let last_success_at = match version {
-        1 => decode_v1(&mut r, events)?,
-        2 => decode_v2(&mut r, events)?,
+    let read = match version {
+        1 => Read::Events(decode_v1(&mut r, events)?),
+        2 => Read::Packed(Packed::read(&mut r)?),
         _ => {
             let code = if version > ENCODING { ErrorCode::UnsupportedVersion } else { ErrorCode::InvalidHistory };
             return Err(Error::new(
@@ -146,100 +184,205 @@ pub fn decode_refs<'a>(bytes: &'a [u8], events: &mut Vec<EventRef<'a>>) -> Resul
     if r.at != bytes.len() {
         return Err(invalid("trailing bytes after the last event".into()));
     }
-    Ok(last_success_at)
+    Ok(read)
 }
 
-/// Encoding 2: the string table, then fixed records, validated in the same pass.
-fn decode_v2<'a>(r: &mut Reader<'a>, events: &mut Vec<EventRef<'a>>) -> Result<Option<i64>> {
-    let flags = r.byte()?;
-    if flags & !HAS_LAST_SUCCESS != 0 {
-        return Err(invalid("unknown header flags".into()));
-    }
-    let last_success_at = if flags & HAS_LAST_SUCCESS != 0 { Some(r.u40()?) } else { None };
-    let count = usize::from(r.byte()?);
-    if count > MAX_STRINGS {
-        return Err(invalid(text!(count, " strings is more than a history holds")));
-    }
-    let lengths = r.take(count)?;
-    let total = lengths.iter().map(|len| usize::from(*len)).sum();
-    // One UTF-8 check for every string at once; each is then a slice of it.
-    let all = core::str::from_utf8(r.take(total)?).map_err(|_| invalid("a string is not UTF-8".into()))?;
-    let mut strings: [&str; MAX_STRINGS] = [""; MAX_STRINGS];
-    let mut start = 0;
-    for (slot, len) in strings.iter_mut().zip(lengths) {
-        let end = start + usize::from(*len);
-        *slot = all.get(start..end).ok_or_else(|| invalid("a string is cut inside a character".into()))?;
-        start = end;
-    }
-    let strings = strings.get(..count).unwrap_or_default();
-    let count = usize::from(r.byte()?);
-    if count > MAX_EVENTS {
-        return Err(invalid(text!(count, " events is more than a history holds (", MAX_EVENTS, ")")));
-    }
-    let records = r.take(count * RECORD)?;
-    events.reserve(count);
-    // Each string is checked once per use it is put to: bit 1 device id, 2 address, 4 channel.
-    let mut checked = [0u8; MAX_STRINGS];
-    let mut valid = true;
-    let mut counts = [0usize; 4];
-    let mut previous_at = 0;
-    for record in records.chunks_exact(RECORD) {
-        let byte = |i: usize| record.get(i).copied().unwrap_or(0);
-        let kind = EventType::ALL.get(usize::from(byte(0) & 15)).copied().ok_or_else(|| invalid(text!("unknown event type ", byte(0) & 15)))?;
-        let change = match byte(0) >> 4 {
-            0 => None,
-            code => Some(ChangeKind::ALL.get(usize::from(code - 1)).copied().ok_or_else(|| invalid(text!("unknown change kind ", code - 1)))?),
-        };
-        let fields = byte(1);
-        if fields & !(FIELD_DEVICE | FIELD_IP | FIELD_COUNTRY | FIELD_COORDINATES | FIELD_CHANNEL) != 0 {
-            return Err(invalid("unknown event fields".into()));
+/// One of encoding 2's string tables: the strings' text and where each starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Table<'a> {
+    text: &'a str,
+    starts: [u16; MAX_EVENTS + 1],
+    len: usize,
+}
+
+impl<'a> Table<'a> {
+    /// Read a table, checking each string once by `check`.
+    fn read(r: &mut Reader<'a>, valid: &mut bool, check: impl Fn(&str) -> bool) -> Result<Table<'a>> {
+        let len = usize::from(r.byte()?);
+        if len > MAX_EVENTS {
+            return Err(invalid(text!(len, " strings is more than a history holds")));
         }
-        let at = i64::from(u32::from_le_bytes([byte(2), byte(3), byte(4), byte(5)])) | i64::from(byte(6)) << 32;
-        let mut string = |present: u8, index: u8, use_bit: u8, max: usize, check: fn(&str, usize) -> bool| -> Result<Option<&'a str>> {
-            if fields & present == 0 {
-                return Ok(None);
+        let lengths = r.take(len)?;
+        let mut starts = [0u16; MAX_EVENTS + 1];
+        let mut end = 0u16;
+        for (slot, n) in starts.iter_mut().skip(1).zip(lengths) {
+            end += u16::from(*n);
+            *slot = end;
+        }
+        // One UTF-8 check for the whole table; each string is then a slice of it.
+        let text = core::str::from_utf8(r.take(usize::from(end))?).map_err(|_| invalid("a string is not UTF-8".into()))?;
+        let table = Table { text, starts, len };
+        for i in 0..len {
+            match table.get(i) {
+                Some(string) => *valid &= check(string),
+                None => return Err(invalid("a string is cut inside a character".into())),
             }
-            let i = usize::from(index);
-            let text = *strings.get(i).ok_or_else(|| invalid(text!("string ", i, " is not in the table")))?;
-            if let Some(done) = checked.get_mut(i) {
-                if *done & use_bit == 0 {
-                    valid &= check(text, max);
-                    *done |= use_bit;
+        }
+        Ok(table)
+    }
+
+    /// The position of `text` in the table.
+    fn find(&self, text: Option<&str>) -> Option<usize> {
+        let text = text?;
+        (0..self.len).find(|i| self.get(*i) == Some(text))
+    }
+
+    #[inline(always)]
+    fn get(&self, i: usize) -> Option<&'a str> {
+        let start = usize::from(*self.starts.get(i)?);
+        let end = usize::from(*self.starts.get(i + 1)?);
+        self.text.get(start..end)
+    }
+}
+
+/// An encoding-2 history read in place: its string tables and its records, validated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Packed<'a> {
+    /// The last successful sign-in ever.
+    pub last_success_at: Option<i64>,
+    /// Device ids, addresses, channels, countries.
+    tables: [Table<'a>; 4],
+    records: &'a [u8],
+}
+
+impl<'a> Packed<'a> {
+    /// Read and validate everything after the version byte.
+    fn read(r: &mut Reader<'a>) -> Result<Packed<'a>> {
+        let flags = r.byte()?;
+        if flags & !HAS_LAST_SUCCESS != 0 {
+            return Err(invalid("unknown header flags".into()));
+        }
+        let last_success_at = if flags & HAS_LAST_SUCCESS != 0 { Some(r.u40()?) } else { None };
+        let mut valid = last_success_at.is_none_or(|at| at <= MAX_TIME);
+        let tables = [
+            Table::read(r, &mut valid, |text| validate::is_short_id(text, MAX_DEVICE_ID_LEN))?,
+            Table::read(r, &mut valid, |text| text.len() <= MAX_IP_LEN && validate::is_ip(text))?,
+            Table::read(r, &mut valid, |text| validate::is_short_id(text, MAX_CHANNEL_LEN))?,
+            Table::read(r, &mut valid, |text| validate::is_country(text.as_bytes()))?,
+        ];
+        let count = usize::from(r.byte()?);
+        if count > MAX_EVENTS {
+            return Err(invalid(text!(count, " events is more than a history holds (", MAX_EVENTS, ")")));
+        }
+        let packed = Packed { last_success_at, tables, records: r.take(count * RECORD)? };
+        let mut counts = [0usize; 4];
+        let mut previous_at = 0;
+        for record in packed.records.chunks_exact(RECORD) {
+            let Ok(&[kind, fields, a0, a1, a2, a3, a4, device, ip, channel, country, spare, lat0, lat1, lat2, lat3, lon0, lon1, lon2, lon3]) =
+                <&[u8; RECORD]>::try_from(record)
+            else {
+                continue;
+            };
+            let change = kind >> 4;
+            let Some(event_type) = EventType::ALL.get(usize::from(kind & 15)) else {
+                return Err(invalid(text!("unknown event type ", kind & 15)));
+            };
+            if usize::from(change) > ChangeKind::ALL.len() {
+                return Err(invalid(text!("unknown change kind ", change - 1)));
+            }
+            if fields & !(FIELD_DEVICE | FIELD_IP | FIELD_COUNTRY | FIELD_COORDINATES | FIELD_CHANNEL) != 0 || spare != 0 {
+                return Err(invalid("unknown event fields".into()));
+            }
+            for (table, (present, index)) in
+                packed.tables.iter().zip([(FIELD_DEVICE, device), (FIELD_IP, ip), (FIELD_CHANNEL, channel), (FIELD_COUNTRY, country)])
+            {
+                if fields & present != 0 && usize::from(index) >= table.len {
+                    return Err(invalid(text!("string ", index, " is not in its table")));
                 }
             }
-            Ok(Some(text))
-        };
-        let device_id = string(FIELD_DEVICE, byte(7), 1, MAX_DEVICE_ID_LEN, validate::is_short_id)?;
-        let ip = string(FIELD_IP, byte(8), 2, MAX_IP_LEN, |text, max| text.len() <= max && validate::is_ip(text))?;
-        let channel = string(FIELD_CHANNEL, byte(9), 4, MAX_CHANNEL_LEN, validate::is_short_id)?;
-        let country = if fields & FIELD_COUNTRY != 0 {
-            let code = record.get(10..12).unwrap_or_default();
-            valid &= validate::is_country(code);
-            Some(core::str::from_utf8(code).map_err(|_| invalid("country is not text".into()))?)
-        } else {
-            None
-        };
-        let (lat, lon) = if fields & FIELD_COORDINATES != 0 {
-            let lat = i32::from_le_bytes([byte(12), byte(13), byte(14), byte(15)]);
-            let lon = i32::from_le_bytes([byte(16), byte(17), byte(18), byte(19)]);
-            valid &= lat.unsigned_abs() <= 900_000 && lon.unsigned_abs() <= 1_800_000;
-            (Some(f64::from(lat) / 1e4), Some(f64::from(lon) / 1e4))
-        } else {
-            (None, None)
-        };
-        valid &= at <= MAX_TIME && at >= previous_at && (kind != EventType::CredentialChange || change.is_some());
-        previous_at = at;
-        if let Some(n) = counts.get_mut(super::class_index(kind)) {
-            *n += 1;
+            if fields & FIELD_COORDINATES != 0 {
+                let lat = i32::from_le_bytes([lat0, lat1, lat2, lat3]);
+                let lon = i32::from_le_bytes([lon0, lon1, lon2, lon3]);
+                valid &= lat.unsigned_abs() <= 900_000 && lon.unsigned_abs() <= 1_800_000;
+            }
+            let at = i64::from(u32::from_le_bytes([a0, a1, a2, a3])) | i64::from(a4) << 32;
+            valid &= at <= MAX_TIME && at >= previous_at && (*event_type != EventType::CredentialChange || change != 0);
+            previous_at = at;
+            if let Some(n) = counts.get_mut(super::class_index(*event_type)) {
+                *n += 1;
+            }
         }
-        events.push(EventRef { kind, at, device_id, ip, country, lat, lon, channel, change });
+        if valid && super::within_caps(&counts) {
+            Ok(packed)
+        } else {
+            // Something is wrong: let the full check name every problem with its path.
+            Err(problems(last_success_at, &packed.iter().collect::<Vec<_>>()))
+        }
     }
-    valid &= last_success_at.is_none_or(|at| at <= MAX_TIME) && super::within_caps(&counts);
-    if valid {
-        Ok(last_success_at)
-    } else {
-        // Something is wrong: let the full check name every problem with its path.
-        Err(problems(last_success_at, events))
+
+    /// How many events.
+    pub fn len(&self) -> usize {
+        self.records.len() / RECORD
+    }
+
+    /// Whether there are no events.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The events, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = EventRef<'a>> + '_ {
+        self.records.chunks_exact(RECORD).map(|record| self.event(record))
+    }
+
+    /// The facts of the events at or before `now` (see [`HistoryRef::facts`]): positions in
+    /// the tables are compared, each request value looked up once.
+    pub(crate) fn facts(&self, keys: &Keys<'_>, now: i64, f: &mut dyn FnMut(Fact)) {
+        let [devices, ips, _, countries] = &self.tables;
+        let (device, ip, country) = (devices.find(keys.device), ips.find(keys.ip), countries.find(keys.country));
+        let compare = |present: bool, index: u8, key: Option<usize>| match (present, key) {
+            (false, _) => Match::Absent,
+            (true, Some(key)) if key == usize::from(index) => Match::Same,
+            _ => Match::Other,
+        };
+        for (position, record) in self.records.chunks_exact(RECORD).enumerate() {
+            let Ok(&[kind, fields, a0, a1, a2, a3, a4, d, i, _, c, ..]) = <&[u8; RECORD]>::try_from(record) else { continue };
+            let at = i64::from(u32::from_le_bytes([a0, a1, a2, a3])) | i64::from(a4) << 32;
+            if at > now {
+                break;
+            }
+            f(Fact {
+                kind: EventType::ALL.get(usize::from(kind & 15)).copied().unwrap_or(EventType::SignOutEverywhere),
+                at,
+                device: compare(fields & FIELD_DEVICE != 0, d, device),
+                ip: compare(fields & FIELD_IP != 0, i, ip),
+                country: compare(fields & FIELD_COUNTRY != 0, c, country),
+                position,
+            });
+        }
+    }
+
+    /// The record of event `i`.
+    #[inline(always)]
+    pub(crate) fn record(&self, i: usize) -> Option<&'a [u8]> {
+        let start = i.checked_mul(RECORD)?;
+        self.records.get(start..start.checked_add(RECORD)?)
+    }
+
+    /// The event of a record (validated by [`Packed::read`]; anything else reads as absent).
+    #[inline(always)]
+    pub(crate) fn event(&self, record: &[u8]) -> EventRef<'a> {
+        let byte = |i: usize| record.get(i).copied().unwrap_or(0);
+        let (kind, fields) = (byte(0), byte(1));
+        let string = |table: usize, present: u8, index: u8| {
+            if fields & present == 0 {
+                return None;
+            }
+            self.tables.get(table).and_then(|t| t.get(usize::from(index)))
+        };
+        let coordinates = fields & FIELD_COORDINATES != 0;
+        let degrees = |at: usize| coordinates.then(|| f64::from(i32::from_le_bytes([byte(at), byte(at + 1), byte(at + 2), byte(at + 3)])) / 1e4);
+        EventRef {
+            kind: EventType::ALL.get(usize::from(kind & 15)).copied().unwrap_or(EventType::SignOutEverywhere),
+            at: i64::from(u32::from_le_bytes([byte(2), byte(3), byte(4), byte(5)])) | i64::from(byte(6)) << 32,
+            device_id: string(0, FIELD_DEVICE, byte(7)),
+            ip: string(1, FIELD_IP, byte(8)),
+            channel: string(2, FIELD_CHANNEL, byte(9)),
+            country: string(3, FIELD_COUNTRY, byte(10)),
+            lat: degrees(12),
+            lon: degrees(16),
+            change: usize::from(kind >> 4).checked_sub(1).and_then(|i| ChangeKind::ALL.get(i).copied()),
+        }
     }
 }
 

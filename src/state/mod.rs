@@ -24,7 +24,7 @@ use crate::policy::Policy;
 use crate::text;
 use crate::validate::{check_coordinates, check_country, check_ip, check_short_id, check_time, MAX_CHANNEL_LEN, MAX_DEVICE_ID_LEN};
 
-pub use encoding::{decode, decode_refs, encode, encode_refs, ENCODING, MAX_ENCODED_BYTES};
+pub use encoding::{decode, decode_refs, encode, encode_refs, view, Packed, ViewStorage, ENCODING, MAX_ENCODED_BYTES};
 
 /// History format version written by this build.
 pub const HISTORY_VERSION: u32 = 1;
@@ -268,19 +268,163 @@ crate::wire_struct! {
     }
 }
 
-/// A [`History`] that borrows its events: what the rules read.
+/// A history as the rules read it: decoded events borrowed from a slice, or an encoding-2
+/// history read in place from its bytes (see [`encoding`](encoding::view)). Read the events
+/// with [`HistoryRef::iter`], oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct HistoryRef<'a> {
     /// The last successful sign-in ever.
     pub last_success_at: Option<i64>,
-    /// Recent events, oldest first.
-    pub events: &'a [EventRef<'a>],
+    events: Events<'a>,
 }
 
-impl HistoryRef<'_> {
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Events<'a> {
+    Slice(&'a [EventRef<'a>]),
+    Packed(&'a encoding::Packed<'a>),
+}
+
+impl Default for Events<'_> {
+    fn default() -> Self {
+        Events::Slice(&[])
+    }
+}
+
+impl<'a> HistoryRef<'a> {
+    /// A history of decoded events (oldest first).
+    pub fn new(last_success_at: Option<i64>, events: &'a [EventRef<'a>]) -> Self {
+        HistoryRef { last_success_at, events: Events::Slice(events) }
+    }
+
+    pub(crate) fn packed(packed: &'a encoding::Packed<'a>) -> Self {
+        HistoryRef { last_success_at: packed.last_success_at, events: Events::Packed(packed) }
+    }
+
+    /// The events, oldest first.
+    pub fn iter(&self) -> HistoryIter<'a> {
+        match self.events {
+            Events::Slice(events) => HistoryIter::Slice(events.iter()),
+            Events::Packed(packed) => HistoryIter::Packed(packed, 0),
+        }
+    }
+
+    /// How many events.
+    pub fn len(&self) -> usize {
+        match self.events {
+            Events::Slice(events) => events.len(),
+            Events::Packed(packed) => packed.len(),
+        }
+    }
+
     /// Whether the history holds anything at all.
     pub fn is_empty(&self) -> bool {
-        self.last_success_at.is_none() && self.events.is_empty()
+        self.last_success_at.is_none() && self.len() == 0
+    }
+}
+
+/// How an event's device, address or country compares with the request's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    /// The event has no such field.
+    Absent,
+    /// The same value as the request's.
+    Same,
+    /// Another value (or the request has none).
+    Other,
+}
+
+/// What the rules of one attempt read of an event: its type and time, and whether its
+/// device, address and country are the request's. Small, so both kinds of history produce it
+/// cheaply: decoded events by comparing strings, encoding 2 by comparing table positions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fact {
+    /// What happened.
+    pub kind: EventType,
+    /// When.
+    pub at: i64,
+    /// The device compared with the request's.
+    pub device: Match,
+    /// The address compared with the request's.
+    pub ip: Match,
+    /// The country compared with the request's.
+    pub country: Match,
+    /// The event's position, to fetch it whole with [`HistoryRef::get`].
+    pub position: usize,
+}
+
+/// The request's values the facts of a history are compared with.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Keys<'k> {
+    /// The request's device id.
+    pub device: Option<&'k str>,
+    /// The request's address.
+    pub ip: Option<&'k str>,
+    /// The request's country.
+    pub country: Option<&'k str>,
+}
+
+fn compare(value: Option<&str>, key: Option<&str>) -> Match {
+    match (value, key) {
+        (None, _) => Match::Absent,
+        (Some(v), Some(k)) if v == k => Match::Same,
+        _ => Match::Other,
+    }
+}
+
+impl<'a> HistoryRef<'a> {
+    /// Call `f` with the fact of each event at or before `now`, oldest first.
+    pub fn facts(&self, keys: &Keys<'_>, now: i64, f: &mut dyn FnMut(Fact)) {
+        match self.events {
+            Events::Slice(events) => {
+                for (position, e) in events.iter().enumerate() {
+                    if e.at > now {
+                        break;
+                    }
+                    f(Fact {
+                        kind: e.kind,
+                        at: e.at,
+                        device: compare(e.device_id, keys.device),
+                        ip: compare(e.ip, keys.ip),
+                        country: compare(e.country, keys.country),
+                        position,
+                    });
+                }
+            }
+            Events::Packed(packed) => packed.facts(keys, now, f),
+        }
+    }
+
+    /// The event at `position`.
+    pub fn get(&self, position: usize) -> Option<EventRef<'a>> {
+        match self.events {
+            Events::Slice(events) => events.get(position).copied(),
+            Events::Packed(packed) => packed.record(position).map(|record| packed.event(record)),
+        }
+    }
+}
+
+/// The events of a [`HistoryRef`], oldest first.
+#[derive(Debug, Clone)]
+pub enum HistoryIter<'a> {
+    /// Decoded events.
+    Slice(core::slice::Iter<'a, EventRef<'a>>),
+    /// Records read in place, with the next one's position.
+    Packed(&'a encoding::Packed<'a>, usize),
+}
+
+impl<'a> Iterator for HistoryIter<'a> {
+    type Item = EventRef<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<EventRef<'a>> {
+        match self {
+            HistoryIter::Slice(events) => events.next().copied(),
+            HistoryIter::Packed(packed, at) => {
+                let event = packed.record(*at).map(|record| packed.event(record));
+                *at += 1;
+                event
+            }
+        }
     }
 }
 
@@ -395,7 +539,7 @@ fn class_name(class: Class) -> &'static str {
 pub fn record(policy: &Policy, history: &History, event: &Event) -> Result<History> {
     history.validate("/history")?;
     let events = history.event_refs();
-    let (last_success_at, next) = record_refs(policy, HistoryRef { last_success_at: history.last_success_at, events: &events }, event.as_ref())?;
+    let (last_success_at, next) = record_refs(policy, HistoryRef::new(history.last_success_at, &events), event.as_ref())?;
     Ok(History { version: HISTORY_VERSION, last_success_at, events: next.iter().map(EventRef::to_owned).collect() })
 }
 
@@ -410,8 +554,8 @@ pub(crate) fn record_refs<'a>(policy: &Policy, history: HistoryRef<'a>, event: E
         return Err(error);
     }
     let event = event.quantized();
-    let mut next: Vec<EventRef<'a>> = Vec::with_capacity(history.events.len() + 1);
-    next.extend_from_slice(history.events);
+    let mut next: Vec<EventRef<'a>> = Vec::with_capacity(history.len() + 1);
+    next.extend(history.iter());
     let mut last_success_at = history.last_success_at;
     if event.kind.is_success() {
         last_success_at = Some(last_success_at.map_or(event.at, |t| t.max(event.at)));

@@ -229,7 +229,7 @@ pub fn verify(policy: &Policy, keys: &KeySet, request: &VerifyRequest) -> Result
         }
         None => None,
     };
-    let history = history.as_ref().map(|(last_success_at, events)| HistoryRef { last_success_at: *last_success_at, events });
+    let history = history.as_ref().map(|(last_success_at, events)| HistoryRef::new(*last_success_at, events));
     verify_with(policy, keys, request, history.as_ref())
 }
 
@@ -334,7 +334,7 @@ fn check_claims(policy: &Policy, request: &VerifyRequest, history: Option<&Histo
         return Err(err(ErrorCode::TokenRevoked, "/token/payload/jti", "the host revoked this token (or it was used)"));
     }
     let superseded = history.is_some_and(|h| {
-        h.events.iter().any(|e| {
+        h.iter().any(|e| {
             matches!(e.kind, EventType::CredentialChange | EventType::RecoverySuccess | EventType::SignOutEverywhere)
                 && e.at > claims.iat
                 && e.at <= now
