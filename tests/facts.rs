@@ -30,7 +30,7 @@ fn reference(policy: &Policy, request: &Attempt<'_>) -> Facts {
     let known_since = now.saturating_sub(secs(policy.devices.known_for));
     let recent_successes = || past().filter(move |e| e.kind.is_success() && e.at >= known_since);
     let derived_known = device_id.is_some_and(|id| recent_successes().any(|e| e.device_id == Some(id)));
-    let last_success = past().filter(|e| e.kind.is_success()).last();
+    let last_success = past().rfind(|e| e.kind.is_success());
     let country = request.network.and_then(|n| n.country);
     let new_country = country.is_some_and(|c| {
         let mut seen = recent_successes().filter_map(|e| e.country).peekable();
