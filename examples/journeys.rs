@@ -118,7 +118,10 @@ fn play(policy: &Policy, journey: &Value) -> Result<Vec<Row>, String> {
             object.insert("history".into(), serde_json::from_str(&ciam_policy::json::to_string(&history)).map_err(|e| e.to_string())?);
             let ip = step["request"]["network"]["ip"].as_str().unwrap_or("");
             if let (false, Some(source)) = (kind == "change", sources.get(ip)) {
-                object.insert("sourceHistory".into(), serde_json::from_str(&ciam_policy::json::to_string(source)).map_err(|e| e.to_string())?);
+                object.insert(
+                    "sourceHistory".into(),
+                    serde_json::from_str(&ciam_policy::json::to_string(source)).map_err(|e| e.to_string())?,
+                );
             }
         }
         let (outcome, offered, mut cell) = decide(policy, kind, request)?;

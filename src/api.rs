@@ -292,7 +292,11 @@ impl Attempt<'_> {
             }
             check_time(&mut p, "/session/authTime", session.auth_time);
             if session.auth_time > self.now {
-                p.push(Problem::new(ErrorCode::Inconsistent, "/session/authTime", "authTime is after now; check the clock you pass as now"));
+                p.push(Problem::new(
+                    ErrorCode::Inconsistent,
+                    "/session/authTime",
+                    "authTime is after now; check the clock you pass as now",
+                ));
             }
             if session.amr.len() > 16 {
                 p.push(Problem::new(ErrorCode::TooLong, "/session/amr", "at most 16 amr values"));

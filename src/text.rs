@@ -66,12 +66,12 @@ macro_rules! signed_pieces {
     ($($t:ty),*) => {$(
         impl Piece for $t {
             fn put(&self, out: &mut dyn TextSink) {
-                put_i128(out, i128::from(*self));
+                put_i64(out, i64::from(*self));
             }
         }
     )*};
 }
-signed_pieces!(i32, i64, i128);
+signed_pieces!(i32, i64);
 
 impl Piece for usize {
     fn put(&self, out: &mut dyn TextSink) {
@@ -136,31 +136,12 @@ pub fn put_u64(out: &mut dyn TextSink, value: u64) {
     out.push_ascii(buf.get(at..).unwrap_or_default());
 }
 
-/// Write an integer in decimal.
-pub fn put_i128(out: &mut dyn TextSink, value: i128) {
+/// Write a signed integer in decimal.
+pub fn put_i64(out: &mut dyn TextSink, value: i64) {
     if value < 0 {
-        out.push_text("-");
+        out.push_ascii(b"-");
     }
-    match u64::try_from(value.unsigned_abs()) {
-        Ok(magnitude) => put_u64(out, magnitude),
-        // Beyond 64 bits (never in a decision): the high part, then the low 19 digits padded.
-        Err(_) => {
-            let magnitude = value.unsigned_abs();
-            let (high, low) = (magnitude / 10_000_000_000_000_000_000, magnitude % 10_000_000_000_000_000_000);
-            put_i128(out, i128::try_from(high).unwrap_or(0));
-            let low = u64::try_from(low).unwrap_or(0);
-            let mut digits = 19;
-            let mut probe = low;
-            while probe >= 10 {
-                probe /= 10;
-                digits -= 1;
-            }
-            for _ in 1..digits {
-                out.push_text("0");
-            }
-            put_u64(out, low);
-        }
-    }
+    put_u64(out, value.unsigned_abs());
 }
 
 /// Largest magnitude below which every integral `f64` is written by the integer path.
@@ -199,7 +180,7 @@ mod tests {
             assert_eq!(crate::text!(value), format!("{value}"), "{value:e}");
         }
         assert_eq!(crate::text!(i64::MIN), i64::MIN.to_string());
-        for value in [i128::MIN, i128::MAX, -(10i128.pow(19)), 10i128.pow(19) + 5, 10i128.pow(25) + 7, 0, -1] {
+        for value in [i64::MIN, i64::MAX, -(10i64.pow(18)), 0, -1] {
             assert_eq!(crate::text!(value), value.to_string());
         }
     }

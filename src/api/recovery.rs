@@ -283,7 +283,11 @@ impl ChangeRequest {
         for (i, verified) in self.verified.iter().enumerate() {
             check_time(&mut p, &text!("/verified/", i, "/at"), verified.at);
             if verified.at > self.now {
-                p.push(Problem::new(ErrorCode::Inconsistent, text!("/verified/", i, "/at"), "verified after now; check the clock you pass as now"));
+                p.push(Problem::new(
+                    ErrorCode::Inconsistent,
+                    text!("/verified/", i, "/at"),
+                    "verified after now; check the clock you pass as now",
+                ));
             }
         }
         p

@@ -102,7 +102,12 @@ fn rebase(error: Error, path: &str) -> Error {
 
 /// Fill `events` from a history given as bytes, or else from one given in JSON form
 /// (validated); `Some(lastSuccessAt)` when there is a history at all.
-fn load<'a>(bytes: Option<&'a [u8]>, owned: Option<&'a History>, path: &str, events: &mut Vec<EventRef<'a>>) -> Result<Option<Option<i64>>> {
+fn load<'a>(
+    bytes: Option<&'a [u8]>,
+    owned: Option<&'a History>,
+    path: &str,
+    events: &mut Vec<EventRef<'a>>,
+) -> Result<Option<Option<i64>>> {
     if let Some(bytes) = bytes {
         return decode_at(bytes, path, events).map(Some);
     }
@@ -241,4 +246,3 @@ impl crate::json::ToJson for Names {
         w.end_object();
     }
 }
-

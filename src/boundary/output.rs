@@ -235,7 +235,7 @@ impl JsonWriter for Output {
         self.item();
         self.push(if value { op::TRUE } else { op::FALSE });
     }
-    fn integer(&mut self, value: i128) {
+    fn integer(&mut self, value: i64) {
         // JS numbers are doubles; every integer the engine writes is far below 2^53.
         self.float(value as f64);
     }

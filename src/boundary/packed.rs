@@ -362,9 +362,11 @@ pub fn pack(request: &crate::api::EvaluateRequest, history: Option<&[u8]>, sourc
             flags |= flag::ANONYMIZER;
             put_bytes(&mut out, word::ANONYMIZER, anonymizer.as_str().as_bytes());
         }
-        for (present, slot, value) in
-            [(flag::IP_RISK, number::IP_RISK, network.ip_risk), (flag::LAT, number::LAT, network.lat), (flag::LON, number::LON, network.lon)]
-        {
+        for (present, slot, value) in [
+            (flag::IP_RISK, number::IP_RISK, network.ip_risk),
+            (flag::LAT, number::LAT, network.lat),
+            (flag::LON, number::LON, network.lon),
+        ] {
             if let Some(value) = value {
                 flags |= present;
                 put_number(&mut out, slot, value);

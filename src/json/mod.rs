@@ -26,6 +26,43 @@ pub trait FromJson: Sized {
     fn read(r: &mut Reader<'_>) -> Result<Self>;
 }
 
+/// The value a wire struct's field holds before the field is read. Never observable: every
+/// field is then read, defaulted or reported missing (see [`wire_struct!`](crate::wire_struct)).
+#[doc(hidden)]
+pub trait Placeholder {
+    /// The placeholder.
+    fn placeholder() -> Self;
+}
+
+macro_rules! default_placeholders {
+    ($($t:ty),*) => {$(
+        impl Placeholder for $t {
+            fn placeholder() -> Self {
+                Default::default()
+            }
+        }
+    )*};
+}
+default_placeholders!(bool, u8, u32, u64, i64, f64, String);
+
+impl<T> Placeholder for Option<T> {
+    fn placeholder() -> Self {
+        None
+    }
+}
+
+impl<T> Placeholder for Vec<T> {
+    fn placeholder() -> Self {
+        Vec::new()
+    }
+}
+
+impl<K, V> Placeholder for UniqueMap<K, V> {
+    fn placeholder() -> Self {
+        UniqueMap::default()
+    }
+}
+
 /// A type written as JSON.
 pub trait ToJson {
     /// Write this value.
@@ -51,7 +88,7 @@ pub trait JsonWriter {
     /// `true` or `false`.
     fn boolean(&mut self, value: bool);
     /// An integer, exactly.
-    fn integer(&mut self, value: i128);
+    fn integer(&mut self, value: i64);
     /// A number.
     fn float(&mut self, value: f64);
     /// A string.
@@ -175,9 +212,9 @@ impl JsonWriter for TextWriter {
         self.out.push_str(if value { "true" } else { "false" });
         self.need_comma = true;
     }
-    fn integer(&mut self, value: i128) {
+    fn integer(&mut self, value: i64) {
         self.before_value();
-        text::put_i128(&mut self.out, value);
+        text::put_i64(&mut self.out, value);
         self.need_comma = true;
     }
     fn float(&mut self, value: f64) {
@@ -228,7 +265,7 @@ impl FromJson for f64 {
 }
 
 /// An integer literal within `min..=max`.
-fn integer(r: &mut Reader<'_>, min: i128, max: i128) -> Result<i128> {
+fn integer(r: &mut Reader<'_>, min: i64, max: i64) -> Result<i64> {
     let literal = r.number()?;
     if !literal.integer {
         return Err(Error::new(ErrorCode::InvalidType, "", crate::text!("expected a whole number, found ", short(literal.text))));
@@ -237,15 +274,23 @@ fn integer(r: &mut Reader<'_>, min: i128, max: i128) -> Result<i128> {
         Some(digits) => (true, digits),
         None => (false, literal.text),
     };
-    let mut value: i128 = 0;
+    let mut magnitude: u64 = 0;
+    let mut overflow = false;
     for b in digits.bytes() {
-        value = value.saturating_mul(10).saturating_add(i128::from(b - b'0'));
+        match magnitude.checked_mul(10).and_then(|m| m.checked_add(u64::from(b - b'0'))) {
+            Some(m) => magnitude = m,
+            None => overflow = true,
+        }
     }
-    let value = if negative { -value } else { value };
-    if value < min || value > max {
-        return Err(Error::new(ErrorCode::OutOfRange, "", crate::text!(short(literal.text), " is outside ", min, "..=", max)));
+    let value = match (overflow, negative) {
+        (true, _) => None,
+        (false, false) => i64::try_from(magnitude).ok(),
+        (false, true) => 0i64.checked_sub_unsigned(magnitude),
+    };
+    match value {
+        Some(v) if (min..=max).contains(&v) => Ok(v),
+        _ => Err(Error::new(ErrorCode::OutOfRange, "", crate::text!(short(literal.text), " is outside ", min, "..=", max))),
     }
-    Ok(value)
 }
 
 macro_rules! integer_json {
@@ -253,17 +298,37 @@ macro_rules! integer_json {
         impl FromJson for $t {
             fn read(r: &mut Reader<'_>) -> Result<Self> {
                 // In range by construction.
-                integer(r, i128::from(<$t>::MIN), i128::from(<$t>::MAX)).map(|v| v as $t)
+                integer(r, i64::try_from(<$t>::MIN).unwrap_or(i64::MIN), i64::try_from(<$t>::MAX).unwrap_or(i64::MAX)).map(|v| v as $t)
             }
         }
         impl ToJson for $t {
             fn write_json(&self, w: &mut dyn JsonWriter) {
-                w.integer(i128::from(*self));
+                match i64::try_from(*self) {
+                    Ok(v) => w.integer(v),
+                    Err(_) => w.float(*self as f64),
+                }
             }
         }
     )*};
 }
-integer_json!(u8, u32, u64, i64);
+integer_json!(u8, u32, i64);
+
+/// `u64` values are read up to `i64::MAX` (every duration and count the engine reads is far
+/// below); larger literals are `out_of_range`.
+impl FromJson for u64 {
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        integer(r, 0, i64::MAX).map(|v| v.unsigned_abs())
+    }
+}
+
+impl ToJson for u64 {
+    fn write_json(&self, w: &mut dyn JsonWriter) {
+        match i64::try_from(*self) {
+            Ok(v) => w.integer(v),
+            Err(_) => w.float(*self as f64),
+        }
+    }
+}
 
 impl<T: FromJson> FromJson for Option<T> {
     fn read(r: &mut Reader<'_>) -> Result<Self> {
@@ -486,40 +551,38 @@ impl<K: JsonKey, V: ToJson> ToJson for UniqueMap<K, V> {
 // ---------------------------------------------------------------------------------------
 // What the generated readers call.
 
-/// Read a field into its slot, once.
-pub fn read_once<T: FromJson>(r: &mut Reader<'_>, slot: &mut Option<T>) -> Result<()> {
-    if slot.is_some() {
-        return Err(duplicate_key());
-    }
-    *slot = Some(T::read(r)?);
-    Ok(())
-}
-
 fn duplicate_key() -> Error {
     Error::new(ErrorCode::DuplicateKey, "", "this key appears twice; each key may appear once")
 }
 
-/// The error for a key a wire type does not have; `expected` lists the keys it has.
+/// The error for a key a wire type does not have; `expected` lists the keys it has
+/// ("`a`, `b`").
 pub fn unknown_field(key: &str, expected: &str) -> Error {
     Error::new(
         ErrorCode::UnknownField,
         "",
-        crate::text!("unknown field `", short(key), "`, expected one of ", expected.trim_end_matches(", "), " (unknown fields are rejected)"),
+        crate::text!("unknown field `", short(key), "`, expected one of ", expected, " (unknown fields are rejected)"),
     )
 }
 
 /// The error for a required key that is absent (`path` is `/key`).
 pub fn missing_field(path: &'static str) -> Error {
-    Error::new(ErrorCode::MissingField, path, crate::text!("missing field `", path.trim_start_matches('/'), "` (add it)"))
+    Error::new(ErrorCode::MissingField, path, crate::text!("missing field `", path.get(1..).unwrap_or(path), "` (add it)"))
 }
 
-/// The error for a name an enumeration does not have; `expected` lists the names it has.
+/// The error for a name an enumeration does not have; `expected` lists the names it has,
+/// each followed by ", ".
 pub fn unknown_variant(name: &str, expected: &str) -> Error {
     Error::new(
         ErrorCode::UnknownVariant,
         "",
-        crate::text!("unknown variant `", short(name), "`, expected one of ", expected.trim_end_matches(", ")),
+        crate::text!("unknown variant `", short(name), "`, expected one of ", without_last_separator(expected)),
     )
+}
+
+/// A list written as "`a`, `b`, " without its last ", ".
+fn without_last_separator(list: &str) -> &str {
+    list.get(..list.len().saturating_sub(2)).unwrap_or(list)
 }
 
 /// At most 64 characters of user input, for messages.
@@ -562,10 +625,26 @@ mod tests {
     fn errors_name_the_place_and_kind() {
         let cases = [
             (r#"{"now": 1, "action": "login", "device": {"botScore": "low"}}"#, ErrorCode::InvalidType, "/device/botScore"),
-            (r#"{"now": 1, "action": "login", "session": {"aal": 1, "amr": ["pwd", 7], "authTime": 1}}"#, ErrorCode::InvalidType, "/session/amr/1"),
-            (r#"{"now": 1, "action": "login", "session": {"aal": 1, "amr": [[]], "authTime": 1}}"#, ErrorCode::InvalidType, "/session/amr/0"),
-            (r#"{"now": 1, "action": "login", "account": {"factors": ["passkey", {"x": 1}]}}"#, ErrorCode::InvalidType, "/account/factors/1"),
-            (r#"{"now": 1, "action": "login", "account": {"factors": ["passkey", "pigeon"]}}"#, ErrorCode::UnknownVariant, "/account/factors/1"),
+            (
+                r#"{"now": 1, "action": "login", "session": {"aal": 1, "amr": ["pwd", 7], "authTime": 1}}"#,
+                ErrorCode::InvalidType,
+                "/session/amr/1",
+            ),
+            (
+                r#"{"now": 1, "action": "login", "session": {"aal": 1, "amr": [[]], "authTime": 1}}"#,
+                ErrorCode::InvalidType,
+                "/session/amr/0",
+            ),
+            (
+                r#"{"now": 1, "action": "login", "account": {"factors": ["passkey", {"x": 1}]}}"#,
+                ErrorCode::InvalidType,
+                "/account/factors/1",
+            ),
+            (
+                r#"{"now": 1, "action": "login", "account": {"factors": ["passkey", "pigeon"]}}"#,
+                ErrorCode::UnknownVariant,
+                "/account/factors/1",
+            ),
             (r#"{"now": 1, "action": "login", "network": {"a/b~c": 1}}"#, ErrorCode::UnknownField, "/network/a~1b~0c"),
             (r#"{"now": 1, "action": "login", "network": {"anonymizer": "vpnx"}}"#, ErrorCode::UnknownVariant, "/network/anonymizer"),
             (r#"{"now": 1, "action": "login", "session": {"aal": 1}}"#, ErrorCode::MissingField, "/session/authTime"),

@@ -134,6 +134,34 @@ impl<'t> Reader<'t> {
         Ok(())
     }
 
+    /// Read the object of a wire struct whose keys are `keys`, calling `field` with the
+    /// position of each key; returns which keys were present (bit `i` for `keys[i]`). An
+    /// unknown key and a key given twice are errors, named with the key's path.
+    pub fn fields(&mut self, keys: &[&str], field: &mut dyn FnMut(&mut Self, usize) -> Result<()>) -> Result<u64> {
+        let mut seen = 0u64;
+        self.object_dyn(&mut |r, key| {
+            let Some(index) = keys.iter().position(|k| *k == key) else {
+                let mut expected = String::new();
+                for (i, k) in keys.iter().enumerate() {
+                    if i > 0 {
+                        expected.push_str(", ");
+                    }
+                    expected.push('`');
+                    expected.push_str(k);
+                    expected.push('`');
+                }
+                return Err(crate::json::unknown_field(key, &expected));
+            };
+            let bit = 1u64.checked_shl(u32::try_from(index).unwrap_or(u32::MAX)).unwrap_or(0);
+            if seen & bit != 0 {
+                return Err(Error::new(ErrorCode::DuplicateKey, "", "this key appears twice; each key may appear once"));
+            }
+            seen |= bit;
+            field(r, index)
+        })?;
+        Ok(seen)
+    }
+
     /// Read an array, calling `item` with each element's index. An error from `item` gets the
     /// index added to its path.
     pub fn array(&mut self, mut item: impl FnMut(&mut Self, usize) -> Result<()>) -> Result<()> {

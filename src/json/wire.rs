@@ -30,16 +30,39 @@ macro_rules! wire_struct {
             $( $(#[$fmeta])* $fvis $field: $ty, )*
         }
 
+        impl $crate::json::Placeholder for $name {
+            fn placeholder() -> Self {
+                $name { $( $field: $crate::json::Placeholder::placeholder(), )* }
+            }
+        }
+
         impl $crate::json::FromJson for $name {
             fn read(r: &mut $crate::json::Reader<'_>) -> $crate::error::Result<Self> {
-                $( let mut $field: Option<$ty> = None; )*
-                r.object(|r, key| match key {
-                    $( $key => $crate::json::read_once(r, &mut $field), )*
-                    _ => Err($crate::json::unknown_field(key, concat!($("`", $key, "`, "),*))),
+                const KEYS: &[&str] = &[$($key),*];
+                // `fields` reports presence as a 64-bit mask.
+                const _: () = assert!(KEYS.len() <= 64);
+                // Every field starts as a placeholder; each is then read, defaulted, or
+                // reported missing below, so no placeholder survives.
+                let mut value = <$name as $crate::json::Placeholder>::placeholder();
+                let seen = r.fields(KEYS, &mut |r, index| {
+                    let mut i = 0usize;
+                    $(
+                        if index == i {
+                            value.$field = $crate::json::FromJson::read(r)?;
+                            return Ok(());
+                        }
+                        i += 1;
+                    )*
+                    let _ = i;
+                    Ok(())
                 })?;
-                Ok($name {
-                    $( $field: $crate::wire_finish!($field, $key $(, $mode $(($default))?)?), )*
-                })
+                let mut bit = 1u64;
+                $(
+                    $crate::wire_finish!(value.$field, seen & bit != 0, $key $(, $mode $(($default))?)?);
+                    bit <<= 1;
+                )*
+                let _ = (bit, seen);
+                Ok(value)
             }
         }
 
@@ -53,27 +76,30 @@ macro_rules! wire_struct {
     };
 }
 
-/// A field's value once its object has been read (see [`wire_struct!`](crate::wire_struct)).
+/// Check or complete a field once its object has been read (see [`wire_struct!`](crate::wire_struct)).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! wire_finish {
-    ($slot:ident, $key:literal) => {
-        match $slot {
-            Some(value) => value,
-            None => return Err($crate::json::missing_field(concat!("/", $key))),
+    ($place:expr, $seen:expr, $key:literal) => {
+        if !$seen {
+            return Err($crate::json::missing_field(concat!("/", $key)));
         }
     };
-    ($slot:ident, $key:literal, optional) => {
-        $slot.flatten()
+    ($place:expr, $seen:expr, $key:literal, optional) => {};
+    ($place:expr, $seen:expr, $key:literal, default) => {
+        if !$seen {
+            $place = Default::default();
+        }
     };
-    ($slot:ident, $key:literal, default) => {
-        $slot.unwrap_or_default()
+    ($place:expr, $seen:expr, $key:literal, skip_empty) => {
+        if !$seen {
+            $place = Default::default();
+        }
     };
-    ($slot:ident, $key:literal, skip_empty) => {
-        $slot.unwrap_or_default()
-    };
-    ($slot:ident, $key:literal, default($default:expr)) => {
-        $slot.unwrap_or_else(|| $default)
+    ($place:expr, $seen:expr, $key:literal, default($default:expr)) => {
+        if !$seen {
+            $place = $default;
+        }
     };
 }
 
@@ -146,6 +172,13 @@ macro_rules! wire_enum {
             const VALUES: &'static [Self] = &$name::ALL;
             fn position(self) -> u32 {
                 self as u32
+            }
+        }
+
+        impl $crate::json::Placeholder for $name {
+            fn placeholder() -> Self {
+                let [first, ..] = $name::ALL;
+                first
             }
         }
 

@@ -1,9 +1,9 @@
 //! The built-in presets, shipped as JSON files embedded in the crate. Three customer presets
 //! and, for comparison only, `workforce`: the pattern the product argues against.
 
-use crate::text;
 use super::Policy;
 use crate::error::{Error, ErrorCode, Result};
+use crate::text;
 
 const PRESETS: [(&str, &str); 4] = [
     ("ciam-retail", include_str!("presets/ciam-retail.json")),
@@ -11,6 +11,9 @@ const PRESETS: [(&str, &str); 4] = [
     ("ciam-health", include_str!("presets/ciam-health.json")),
     ("workforce", include_str!("presets/workforce.json")),
 ];
+
+/// The preset names as written in messages.
+const PRESET_LIST: &str = "ciam-retail, ciam-fintech, ciam-health, workforce";
 
 /// Names of the built-in presets, customer presets first.
 pub fn names() -> Vec<&'static str> {
@@ -20,15 +23,19 @@ pub fn names() -> Vec<&'static str> {
 /// The JSON text of a preset, for editing or display.
 pub fn json(name: &str) -> Result<&'static str> {
     PRESETS.iter().find(|(preset, _)| *preset == name).map(|(_, text)| *text).ok_or_else(|| {
-        Error::new(
-            ErrorCode::UnknownPreset,
-            "",
-            text!("no preset named `", name.chars().take(64).collect::<String>(), "`; the presets are ", names().join(", ")),
-        )
+        Error::new(ErrorCode::UnknownPreset, "", text!("no preset named `", crate::json::short(name), "`; the presets are ", PRESET_LIST))
     })
 }
 
 /// A parsed, validated preset.
 pub fn load(name: &str) -> Result<Policy> {
     Policy::from_json(json(name)?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_preset_list_in_messages_is_the_presets() {
+        assert_eq!(super::PRESET_LIST, super::names().join(", "));
+    }
 }

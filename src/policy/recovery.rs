@@ -6,10 +6,10 @@
 //! Validation of this section lives in [`check`]; the decisions that read it live in
 //! [`crate::recovery`].
 
-use crate::text;
 use crate::error::{pointer_segment, ErrorCode, Problem};
 use crate::json::UniqueMap;
 use crate::state::{ChangeKind, MAX_RECOVERY_ATTEMPTS};
+use crate::text;
 
 /// NIST SP 800-63B-4: a code sent by SMS or voice lives at most 10 minutes.
 pub const NIST_MAX_PHONE_CODE_LIFETIME: u64 = 600;

@@ -2,9 +2,9 @@
 //! so an identity lead editing a policy sees the whole list at once. Limits on sizes keep a
 //! hostile policy from making later evaluation expensive.
 
-use crate::text;
 use super::{ActionPolicy, Backoff, Outcome, Policy, SCHEMA_VERSION};
 use crate::error::{pointer_segment, Error, ErrorCode, Problem, Result};
+use crate::text;
 
 /// Most actions a catalog may hold.
 pub const MAX_ACTIONS: usize = 256;
@@ -28,7 +28,10 @@ pub const AMR_VALUES: [&str; 20] = [
     "user", "vbm",
 ];
 
-/// Check everything serde cannot: ranges, formats, orderings and cross-field consistency.
+/// [`AMR_VALUES`] as written in messages.
+const AMR_LIST: &str = "face, fpt, geo, hwk, iris, kba, mca, mfa, otp, pin, pop, pwd, rba, retina, sc, sms, swk, tel, user, vbm";
+
+/// Check everything the JSON reader cannot: ranges, formats, orderings and cross-field consistency.
 pub fn validate(policy: &Policy) -> Result<()> {
     let mut v = Checker::default();
     if policy.version != SCHEMA_VERSION {
@@ -59,7 +62,7 @@ pub fn validate(policy: &Policy) -> Result<()> {
                 v.push(
                     ErrorCode::UnknownVariant,
                     text!(path, "/amr/", i),
-                    text!("`", truncate(amr), "` is not an RFC 8176 amr value (use one of ", AMR_VALUES.join(", "), ")"),
+                    text!("`", truncate(amr), "` is not an RFC 8176 amr value (use one of ", AMR_LIST, ")"),
                 );
             }
         }
@@ -239,7 +242,16 @@ impl Checker {
             self.push(
                 ErrorCode::OutOfRange,
                 path,
-                text!(value, " is outside ", min, "..=", max, ": a history keeps at most ", MAX_COUNTED_FAILURES, " failures, so no more can be counted"),
+                text!(
+                    value,
+                    " is outside ",
+                    min,
+                    "..=",
+                    max,
+                    ": a history keeps at most ",
+                    MAX_COUNTED_FAILURES,
+                    " failures, so no more can be counted"
+                ),
             );
         }
     }
@@ -280,4 +292,12 @@ pub fn is_identifier(name: &str) -> bool {
 
 fn truncate(text: &str) -> String {
     text.chars().take(32).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_amr_list_in_messages_is_the_amr_values() {
+        assert_eq!(super::AMR_LIST, super::AMR_VALUES.join(", "));
+    }
 }

@@ -6,6 +6,7 @@
 use super::{channels, hold, Draft, RecoveryReasonCode as Code};
 use super::{CREDENTIAL_CHANGE, RECOVERY_INFORMATION_CHANGED, SESSION_REVOKED};
 use crate::api::{ChangeDecision, ChangeRequest, PolicyRef};
+use crate::collections::sort_dedup;
 use crate::error::Result;
 use crate::policy::recovery::RecoveryChannel;
 use crate::policy::{Outcome, Policy};
@@ -13,7 +14,6 @@ use crate::signals::{elapsed, since_change};
 use crate::state::{ChangeKind, HistoryRef};
 use crate::text;
 use crate::text::Duration;
-use crate::collections::sort_dedup;
 
 /// Decide one change of a credential or identifier. Bad input is an error, never a guess.
 pub fn evaluate_change<'p>(policy: &'p Policy, request: &ChangeRequest) -> Result<ChangeDecision<'p>> {
@@ -86,7 +86,14 @@ pub(crate) fn change<'p>(policy: &'p Policy, request: &ChangeRequest, history: H
             d.decide(
                 Outcome::StepUp,
                 Code::StepUpOtherMethod,
-                text!("replacing ", replaced, " needs a step-up within ", Duration(rp.change_step_up_max_age), " by a method other than ", replaced),
+                text!(
+                    "replacing ",
+                    replaced,
+                    " needs a step-up within ",
+                    Duration(rp.change_step_up_max_age),
+                    " by a method other than ",
+                    replaced
+                ),
             );
             offered = channels::ranked(rp, &candidates);
         }

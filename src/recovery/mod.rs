@@ -19,6 +19,7 @@ pub mod hold;
 mod reasons;
 
 use crate::api::{PolicyRef, RecoveryAccount, RecoveryDecision, RecoveryGrant, RecoveryReason, RecoveryRequest};
+use crate::collections::{sort, sort_by_key, sort_dedup};
 use crate::error::Result;
 use crate::policy::recovery::RecoveryChannel;
 use crate::policy::{Outcome, Policy};
@@ -26,10 +27,9 @@ use crate::signals::secs;
 use crate::state::HistoryRef;
 use crate::text;
 use crate::text::Duration;
-use crate::collections::{sort, sort_by_key, sort_dedup};
 
-pub use change::evaluate_change;
 pub(crate) use change::change as decide_change;
+pub use change::evaluate_change;
 pub use reasons::{
     RecoveryReasonCode, ASSURANCE_LEVEL_CHANGE, CREDENTIAL_CHANGE, CREDENTIAL_COMPROMISE, RECOVERY_ACTIVATED, RECOVERY_INFORMATION_CHANGED,
     SESSION_REVOKED,

@@ -160,14 +160,10 @@ impl Piece for Message<'_> {
     fn put(&self, out: &mut dyn TextSink) {
         // Each arm lists the pieces of one sentence, in order.
         let pieces: &[&dyn Piece] = match self {
-            Message::AccountLocked { failures } => {
-                &[failures, &" failed attempts locked the account; only an administrator can unlock it"]
-            }
+            Message::AccountLocked { failures } => &[failures, &" failed attempts locked the account; only an administrator can unlock it"],
             Message::UnmanagedDevice { action } => &[action, &" needs a managed device"],
             Message::RiskTooHigh { score, deny_at } => &[&"risk score ", score, &" reaches the deny threshold ", deny_at],
-            Message::DeviceThrottled { failures, wait } => {
-                &[failures, &" recent failures from this device; retry in ", &Duration(*wait)]
-            }
+            Message::DeviceThrottled { failures, wait } => &[failures, &" recent failures from this device; retry in ", &Duration(*wait)],
             Message::IpThrottled { failures, wait } => &[failures, &" recent failures from this address; retry in ", &Duration(*wait)],
             Message::NoEligibleFactor { aal } => &[
                 &"AAL",
@@ -179,14 +175,9 @@ impl Piece for Message<'_> {
             }
             Message::AmountBand { over, currency } => &[&"amount over ", over, &" ", currency, &" needs stricter assurance"],
             Message::Bot { score, threshold } => &[&"bot score ", score, &" is at or above ", threshold],
-            Message::ImpossibleTravel { km, elapsed, max_speed } => &[
-                km,
-                &" km from the last sign-in ",
-                &Duration(*elapsed),
-                &" ago, faster than ",
-                max_speed,
-                &" km/h",
-            ],
+            Message::ImpossibleTravel { km, elapsed, max_speed } => {
+                &[km, &" km from the last sign-in ", &Duration(*elapsed), &" ago, faster than ", max_speed, &" km/h"]
+            }
             Message::NewCountry => &[&"a country not seen in recent sign-ins (plausible travel)"],
             Message::IpRisk { risk, threshold } => &[&"IP reputation ", risk, &" is at or above ", threshold],
             Message::Anonymizer { what, sensitive } => {
@@ -205,17 +196,10 @@ impl Piece for Message<'_> {
                 &[&"risk score ", score, &" reaches ", step_up_at, &" and raises the requirement to AAL", aal]
             }
             Message::NoSession { action, aal } => &[action, &" needs authentication at AAL", aal, &"; there is no session"],
-            Message::WeakSession { action, aal, session_aal } => {
-                &[action, &" needs AAL", aal, &"; the session has AAL", session_aal]
+            Message::WeakSession { action, aal, session_aal } => &[action, &" needs AAL", aal, &"; the session has AAL", session_aal],
+            Message::AuthenticationTooOld { action, age, max_age } => {
+                &[&"last authentication ", &Duration(*age), &" ago; ", action, &" needs it within ", &Duration(*max_age)]
             }
-            Message::AuthenticationTooOld { action, age, max_age } => &[
-                &"last authentication ",
-                &Duration(*age),
-                &" ago; ",
-                action,
-                &" needs it within ",
-                &Duration(*max_age),
-            ],
         };
         for piece in pieces {
             piece.put(out);

@@ -268,8 +268,9 @@ impl<'a> Packed<'a> {
         let mut counts = [0usize; 4];
         let mut previous_at = 0;
         for record in packed.records.chunks_exact(RECORD) {
-            let Ok(&[kind, fields, a0, a1, a2, a3, a4, device, ip, channel, country, spare, lat0, lat1, lat2, lat3, lon0, lon1, lon2, lon3]) =
-                <&[u8; RECORD]>::try_from(record)
+            let Ok(
+                &[kind, fields, a0, a1, a2, a3, a4, device, ip, channel, country, spare, lat0, lat1, lat2, lat3, lon0, lon1, lon2, lon3],
+            ) = <&[u8; RECORD]>::try_from(record)
             else {
                 continue;
             };
@@ -371,7 +372,8 @@ impl<'a> Packed<'a> {
             self.tables.get(table).and_then(|t| t.get(usize::from(index)))
         };
         let coordinates = fields & FIELD_COORDINATES != 0;
-        let degrees = |at: usize| coordinates.then(|| f64::from(i32::from_le_bytes([byte(at), byte(at + 1), byte(at + 2), byte(at + 3)])) / 1e4);
+        let degrees =
+            |at: usize| coordinates.then(|| f64::from(i32::from_le_bytes([byte(at), byte(at + 1), byte(at + 2), byte(at + 3)])) / 1e4);
         EventRef {
             kind: EventType::ALL.get(usize::from(kind & 15)).copied().unwrap_or(EventType::SignOutEverywhere),
             at: i64::from(u32::from_le_bytes([byte(2), byte(3), byte(4), byte(5)])) | i64::from(byte(6)) << 32,
@@ -411,7 +413,8 @@ fn decode_v1<'a>(r: &mut Reader<'a>, events: &mut Vec<EventRef<'a>>) -> Result<O
         if fields & !(FIELD_DEVICE | FIELD_IP | FIELD_COUNTRY | FIELD_COORDINATES | FIELD_CHANNEL | FIELD_CHANGE) != 0 {
             return Err(invalid("unknown event fields".into()));
         }
-        let mut event = EventRef { kind, at: r.time()?, device_id: None, ip: None, country: None, lat: None, lon: None, channel: None, change: None };
+        let mut event =
+            EventRef { kind, at: r.time()?, device_id: None, ip: None, country: None, lat: None, lon: None, channel: None, change: None };
         if fields & FIELD_DEVICE != 0 {
             event.device_id = Some(r.string(MAX_DEVICE_ID_LEN)?);
         }

@@ -2,9 +2,9 @@
 //! four groups (`K7QM-3XRD-9PTA-W2HC`) — no I, L, O or U to misread — and stored only as an
 //! HMAC-SHA-256 hash under the host's pepper, compared in constant time.
 
-use crate::text;
 use super::{base64url, random, HmacSha256};
 use crate::error::{Error, ErrorCode, Result};
+use crate::text;
 use hmac::Mac;
 
 /// Characters of a code, without separators.

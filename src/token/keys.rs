@@ -1,10 +1,10 @@
 //! HMAC key sets with key ids: one key signs, every listed key verifies, so keys rotate by
 //! adding a new signing key and later dropping the old one.
 
-use crate::text;
 use super::base64url;
 use crate::api::KeySetSpec;
 use crate::error::{Error, ErrorCode, Problem, Result};
+use crate::text;
 use std::fmt;
 
 /// Shortest secret accepted: 256 bits, the HMAC-SHA-256 output size.
@@ -24,7 +24,10 @@ pub struct KeySet {
 
 impl fmt::Debug for KeySet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeySet").field("signing", &self.signing).field("kids", &self.keys.iter().map(|(kid, _)| kid).collect::<Vec<_>>()).finish()
+        f.debug_struct("KeySet")
+            .field("signing", &self.signing)
+            .field("kids", &self.keys.iter().map(|(kid, _)| kid).collect::<Vec<_>>())
+            .finish()
     }
 }
 
@@ -71,8 +74,9 @@ impl KeySet {
     pub fn from_spec(spec: &KeySetSpec) -> Result<KeySet> {
         let mut keys = Vec::with_capacity(spec.keys.len());
         for (i, key) in spec.keys.iter().enumerate() {
-            let secret = base64url::decode(&key.secret)
-                .ok_or_else(|| Error::new(ErrorCode::InvalidFormat, text!("/keys/", i, "/secret"), "the secret is not unpadded base64url"))?;
+            let secret = base64url::decode(&key.secret).ok_or_else(|| {
+                Error::new(ErrorCode::InvalidFormat, text!("/keys/", i, "/secret"), "the secret is not unpadded base64url")
+            })?;
             keys.push((key.kid.clone(), secret));
         }
         KeySet::new(keys, &spec.signing)

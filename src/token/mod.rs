@@ -21,9 +21,9 @@ use crate::policy::recovery::RecoveryScope;
 use crate::policy::Policy;
 use crate::signals::secs;
 use crate::state::{EventType, HistoryRef};
+use crate::text;
 use crate::validate::check_time;
 use hmac::{Hmac, Mac};
-use crate::text;
 use sha2::Sha256;
 
 pub use keys::{valid_kid, KeySet, MAX_KEYS, MAX_SECRET_BYTES, MIN_SECRET_BYTES};

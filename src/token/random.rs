@@ -2,13 +2,14 @@
 //! crypto API in wasm32-unknown-unknown). Used for token ids and recovery codes only, never
 //! in a decision.
 
-use crate::text;
 use crate::error::{Error, ErrorCode, Result};
+use crate::text;
 
 /// `N` bytes from the platform's secure random source.
 pub fn bytes<const N: usize>() -> Result<[u8; N]> {
     let mut buf = [0u8; N];
-    getrandom::getrandom(&mut buf)
-        .map_err(|e| Error::new(ErrorCode::RandomnessUnavailable, "", text!("the secure random source failed (error ", e.code().get(), ")")))?;
+    getrandom::getrandom(&mut buf).map_err(|e| {
+        Error::new(ErrorCode::RandomnessUnavailable, "", text!("the secure random source failed (error ", e.code().get(), ")"))
+    })?;
     Ok(buf)
 }
