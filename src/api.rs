@@ -3,7 +3,7 @@
 //!
 //! A request is read into its owned wire type ([`EvaluateRequest`]); the rules read the
 //! borrowed [`Attempt`] view of it. The JS boundary builds an `Attempt` straight from the
-//! bytes a host's request was packed into, without owning a single string (see `src/wasm/`),
+//! bytes a host's request was packed into, without owning a single string (see `src/wasm.rs`),
 //! and both paths share [`Attempt::check`], so they accept and reject exactly the same input.
 
 use crate::error::{Error, ErrorCode, Problem, Result};

@@ -9,6 +9,7 @@
 use crate::boundary::{self, HistoryArg, Output, Status};
 use crate::token::{codes, KeySet};
 use crate::{presets, Policy};
+use std::borrow::Cow;
 use wasm_bindgen::prelude::*;
 
 /// The call buffers: the input the JS side writes before a call, and the last call's
@@ -53,9 +54,8 @@ impl Io {
         self.input.get(start..end).unwrap_or_default()
     }
 
-    fn text(&self, offset: u32, len: u32) -> &str {
-        // The JS side writes text with TextEncoder, always UTF-8.
-        core::str::from_utf8(self.slice(offset, len)).unwrap_or("")
+    fn text(&self, offset: u32, len: u32) -> Cow<'_, str> {
+        utf8(self.slice(offset, len))
     }
 
     fn bytes(&self, offset: u32, len: u32) -> Option<&[u8]> {
@@ -96,21 +96,28 @@ fn part(input: &[u8], offset: u32, len: u32) -> &[u8] {
     input.get(start..start.saturating_add(usize::try_from(len).unwrap_or(0))).unwrap_or_default()
 }
 
-fn part_text(input: &[u8], offset: u32, len: u32) -> &str {
-    core::str::from_utf8(part(input, offset, len)).unwrap_or("")
+fn part_text(input: &[u8], offset: u32, len: u32) -> Cow<'_, str> {
+    utf8(part(input, offset, len))
 }
 
-/// A history argument: kind 0 none, 1 bytes, 2 JSON text.
-fn history_arg(input: &[u8], kind: u32, offset: u32, len: u32) -> HistoryArg<'_> {
+/// Text from the JS side. It writes with `TextEncoder`, which replaces a lone surrogate by
+/// U+FFFD; bytes that are not UTF-8 are read the same way rather than dropped, so they reach
+/// the readers (and their errors) as what they are closest to.
+fn utf8(bytes: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}
+
+/// A history argument: kind 0 none, 1 bytes, 2 JSON text, passed on to `call`.
+fn with_history<R>(input: &[u8], kind: u32, offset: u32, len: u32, call: impl FnOnce(HistoryArg<'_>) -> R) -> R {
     match kind {
-        1 => HistoryArg::Bytes(part(input, offset, len)),
-        2 => HistoryArg::Json(part_text(input, offset, len)),
-        _ => HistoryArg::None,
+        1 => call(HistoryArg::Bytes(part(input, offset, len))),
+        2 => call(HistoryArg::Json(&part_text(input, offset, len))),
+        _ => call(HistoryArg::None),
     }
 }
 
-/// Optional bytes: a zero length means absent (the JS side never passes empty histories as bytes;
-/// an empty Uint8Array goes as a one-byte marker-free region and fails to decode, as it should).
+/// Optional bytes: absent unless `present` (an empty `Uint8Array` is present and empty, and
+/// fails to decode as a history, as it should).
 fn optional_part(input: &[u8], present: bool, offset: u32, len: u32) -> Option<&[u8]> {
     present.then(|| part(input, offset, len))
 }
@@ -127,10 +134,10 @@ impl Engine {
     /// policy error in the output.
     pub fn create(io: &mut Io, len: u32) -> Option<Engine> {
         let mut engine = None;
-        io.run(|input, out| match Policy::from_json(part_text(input, 0, len)) {
+        io.run(|input, out| match Policy::from_json(&part_text(input, 0, len)) {
             Ok(policy) => {
                 engine = Some(Engine { policy });
-                Status::Value
+                out.value(&true)
             }
             Err(error) => out.error(&error, true),
         });
@@ -140,10 +147,10 @@ impl Engine {
     /// An engine for the built-in preset named by the input.
     pub fn preset(io: &mut Io, len: u32) -> Option<Engine> {
         let mut engine = None;
-        io.run(|input, out| match presets::load(part_text(input, 0, len)) {
+        io.run(|input, out| match presets::load(&part_text(input, 0, len)) {
             Ok(policy) => {
                 engine = Some(Engine { policy });
-                Status::Value
+                out.value(&true)
             }
             Err(error) => out.error(&error, true),
         });
@@ -161,7 +168,7 @@ impl Engine {
     pub fn evaluate_text(&self, io: &mut Io, len: u32, history: bool, h_at: u32, h_len: u32, source: bool, s_at: u32, s_len: u32) -> u32 {
         io.run(|input, out| {
             let (h, s) = (optional_part(input, history, h_at, h_len), optional_part(input, source, s_at, s_len));
-            boundary::evaluate_text(&self.policy, part_text(input, 0, len), h, s, out)
+            boundary::evaluate_text(&self.policy, &part_text(input, 0, len), h, s, out)
         })
     }
 
@@ -170,20 +177,22 @@ impl Engine {
     pub fn recovery(&self, io: &mut Io, len: u32, history: bool, h_at: u32, h_len: u32, source: bool, s_at: u32, s_len: u32) -> u32 {
         io.run(|input, out| {
             let (h, s) = (optional_part(input, history, h_at, h_len), optional_part(input, source, s_at, s_len));
-            boundary::evaluate_recovery(&self.policy, part_text(input, 0, len), h, s, out)
+            boundary::evaluate_recovery(&self.policy, &part_text(input, 0, len), h, s, out)
         })
     }
 
     /// `evaluateChange`.
     pub fn change(&self, io: &mut Io, len: u32, history: bool, h_at: u32, h_len: u32) -> u32 {
         io.run(|input, out| {
-            boundary::evaluate_change(&self.policy, part_text(input, 0, len), optional_part(input, history, h_at, h_len), out)
+            boundary::evaluate_change(&self.policy, &part_text(input, 0, len), optional_part(input, history, h_at, h_len), out)
         })
     }
 
     /// `record`: the history (kind 0 none, 1 bytes, 2 JSON text) with the event (JSON text) added.
     pub fn record(&self, io: &mut Io, kind: u32, h_at: u32, h_len: u32, e_at: u32, e_len: u32) -> u32 {
-        io.run(|input, out| boundary::record(&self.policy, history_arg(input, kind, h_at, h_len), part_text(input, e_at, e_len), out))
+        io.run(|input, out| {
+            with_history(input, kind, h_at, h_len, |history| boundary::record(&self.policy, history, &part_text(input, e_at, e_len), out))
+        })
     }
 
     /// The policy document, as a value.
@@ -193,7 +202,7 @@ impl Engine {
 
     /// Mint a step-up grant (request as JSON text).
     pub fn mint_step_up_grant(&self, io: &mut Io, keys: &Keys, len: u32) -> u32 {
-        io.run(|input, out| match boundary::read(part_text(input, 0, len), out) {
+        io.run(|input, out| match boundary::read(&part_text(input, 0, len), out) {
             Ok(request) => match crate::token::mint_step_up_grant(&self.policy, &keys.keys, &request) {
                 Ok(minted) => out.value(&minted),
                 Err(error) => out.error(&error, false),
@@ -204,7 +213,7 @@ impl Engine {
 
     /// Mint a recovery ticket (request as JSON text).
     pub fn mint_recovery_ticket(&self, io: &mut Io, keys: &Keys, len: u32) -> u32 {
-        io.run(|input, out| match boundary::read(part_text(input, 0, len), out) {
+        io.run(|input, out| match boundary::read(&part_text(input, 0, len), out) {
             Ok(request) => match crate::token::mint_recovery_ticket(&self.policy, &keys.keys, &request) {
                 Ok(minted) => out.value(&minted),
                 Err(error) => out.error(&error, false),
@@ -216,7 +225,7 @@ impl Engine {
     /// Verify a token (request as JSON text, the history as bytes beside it).
     pub fn verify_token(&self, io: &mut Io, keys: &Keys, len: u32, history: bool, h_at: u32, h_len: u32) -> u32 {
         io.run(|input, out| {
-            boundary::verify_token(&self.policy, &keys.keys, part_text(input, 0, len), optional_part(input, history, h_at, h_len), out)
+            boundary::verify_token(&self.policy, &keys.keys, &part_text(input, 0, len), optional_part(input, history, h_at, h_len), out)
         })
     }
 }
@@ -232,11 +241,11 @@ impl Keys {
     /// Keys from the key-set spec in the input (JSON text), or nothing with an error in the output.
     pub fn create(io: &mut Io, len: u32) -> Option<Keys> {
         let mut keys = None;
-        io.run(|input, out| match boundary::read::<crate::api::KeySetSpec>(part_text(input, 0, len), out) {
+        io.run(|input, out| match boundary::read::<crate::api::KeySetSpec>(&part_text(input, 0, len), out) {
             Ok(spec) => match KeySet::from_spec(&spec) {
                 Ok(set) => {
                     keys = Some(Keys { keys: set });
-                    Status::Value
+                    out.value(&true)
                 }
                 Err(error) => out.error(&error, false),
             },
@@ -267,7 +276,7 @@ pub fn presets(io: &mut Io) -> u32 {
 /// The JSON text of the preset named by the input.
 #[wasm_bindgen]
 pub fn preset_json(io: &mut Io, len: u32) -> u32 {
-    io.run(|input, out| match presets::json(part_text(input, 0, len)) {
+    io.run(|input, out| match presets::json(&part_text(input, 0, len)) {
         Ok(text) => out.value(&text),
         Err(error) => out.error(&error, true),
     })
@@ -282,7 +291,7 @@ pub fn version(io: &mut Io) -> u32 {
 /// A history (kind 1 bytes, 2 JSON text) in its JSON form, or as bytes when `to_bytes`.
 #[wasm_bindgen]
 pub fn convert_history(io: &mut Io, kind: u32, len: u32, to_bytes: bool) -> u32 {
-    io.run(|input, out| boundary::convert_history(history_arg(input, kind, 0, len), to_bytes, out))
+    io.run(|input, out| with_history(input, kind, 0, len, |history| boundary::convert_history(history, to_bytes, out)))
 }
 
 /// `count` fresh recovery codes, as a value.
@@ -297,7 +306,7 @@ pub fn generate_recovery_codes(io: &mut Io, count: u32) -> u32 {
 /// The storage hash of the code (input `0..code_len`) under the pepper that follows it.
 #[wasm_bindgen]
 pub fn hash_recovery_code(io: &mut Io, code_len: u32, pepper_len: u32) -> u32 {
-    io.run(|input, out| match codes::hash(part_text(input, 0, code_len), part(input, code_len, pepper_len)) {
+    io.run(|input, out| match codes::hash(&part_text(input, 0, code_len), part(input, code_len, pepper_len)) {
         Ok(hash) => out.value(&hash),
         Err(error) => out.error(&error, false),
     })
@@ -309,7 +318,7 @@ pub fn verify_recovery_code(io: &Io, code_len: u32, hash_len: u32, pepper_len: u
     let code = io.text(0, code_len);
     let hash = io.text(code_len, hash_len);
     let pepper = io.bytes(code_len.saturating_add(hash_len), pepper_len).unwrap_or_default();
-    codes::verify(code, hash, pepper)
+    codes::verify(&code, &hash, pepper)
 }
 
 /// A number literal the exact reader cannot convert, read by JavaScript's correctly rounded

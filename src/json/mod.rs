@@ -1,7 +1,7 @@
 //! JSON in and out, without serde: every wire type is read by [`FromJson`] straight from the
 //! text (coded errors with JSON-pointer paths, unknown fields and duplicate keys rejected)
 //! and written by [`ToJson`] to a [`JsonWriter`] — JSON text natively, or the compact value
-//! tree the JavaScript boundary decodes (see `src/wasm/`).
+//! tree the JavaScript boundary decodes (see `src/wasm.rs`).
 //!
 //! Why by hand: serde's derives, serde_json and serde-wasm-bindgen were three quarters of the
 //! wasm (about 150 KiB of the 206 KiB gzipped, measured); the budget is 64 KiB for

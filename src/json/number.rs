@@ -9,7 +9,10 @@
 //!
 //! Printing: the shortest decimal that reads back as the same value, in positional notation,
 //! as Rust's `{}` prints it. Natively that is Rust's own formatting; in wasm JavaScript's
-//! `String(number)`, which picks the same shortest digits, rewritten out of exponent form.
+//! `String(number)` rewritten out of exponent form. The two pick the same shortest digits
+//! except at an exact tie, a value exactly halfway between two shortest candidates
+//! (1731590483420272.25): JavaScript takes the even one, Rust the upper, so [`ties_up`]
+//! moves JavaScript's choice to Rust's.
 
 /// Exact powers of ten as `f64` (10^22 is the largest exactly representable).
 const POW10_F64: [f64; 23] =
@@ -111,7 +114,58 @@ fn platform_shortest(value: f64) -> String {
 
 #[cfg(target_arch = "wasm32")]
 fn platform_shortest(value: f64) -> String {
-    positional(&crate::wasm::host_number_text(value))
+    ties_up(value, positional(&crate::wasm::host_number_text(value)))
+}
+
+/// `text`, the shortest positional decimal of `value` as JavaScript picks it, with the tie
+/// rule of Rust: when the exact value lies halfway between two shortest candidates and `text`
+/// is the lower one, the upper one. Only a value whose exact decimal has one significant digit
+/// more than `text`, a 5, can be such a tie.
+pub fn ties_up(value: f64, mut text: String) -> String {
+    let Some(exact) = exact_digits(value) else { return text };
+    let mut chosen = 0u64;
+    for digit in text.bytes().filter(u8::is_ascii_digit) {
+        chosen = chosen.saturating_mul(10).saturating_add(u64::from(digit - b'0'));
+    }
+    while chosen != 0 && chosen % 10 == 0 {
+        chosen /= 10;
+    }
+    if exact % 10 == 5 && exact / 10 == chosen {
+        // The upper candidate differs in the last significant digit only: the lower one ends
+        // in an even digit (JavaScript's choice), so adding one never carries.
+        if let Some(at) = text.bytes().rposition(|b| (b'1'..=b'9').contains(&b)) {
+            let bumped = char::from(text.as_bytes().get(at).copied().unwrap_or(b'0') + 1);
+            text.replace_range(at..=at, bumped.encode_utf8(&mut [0; 4]));
+        }
+    }
+    text
+}
+
+/// The significant digits of the exact value of `value` (trailing zeros removed), when they
+/// fit a `u64`.
+fn exact_digits(value: f64) -> Option<u64> {
+    let bits = value.abs().to_bits();
+    let biased = i32::try_from(bits >> 52).unwrap_or(0);
+    let fraction = bits & ((1 << 52) - 1);
+    let (mut mantissa, mut exponent) = if biased == 0 { (fraction, -1074) } else { (fraction | 1 << 52, biased - 1075) };
+    if mantissa == 0 {
+        return None;
+    }
+    while mantissa % 2 == 0 {
+        mantissa /= 2;
+        exponent += 1;
+    }
+    // value = mantissa × 2^exponent; with a negative exponent that is mantissa × 5^-exponent
+    // units of 10^exponent.
+    let (factor, times) = if exponent < 0 { (5, -exponent) } else { (2, exponent) };
+    let mut digits = mantissa;
+    for _ in 0..times {
+        digits = digits.checked_mul(factor)?;
+    }
+    while digits % 10 == 0 {
+        digits /= 10;
+    }
+    Some(digits)
 }
 
 /// JavaScript's number text (`"1.5e-7"`, `"1e+21"`, `"-12.25"`) in positional notation
@@ -218,5 +272,30 @@ mod tests {
             assert_eq!(positional(&format!("-{js}")), format!("{}", -value));
         }
         assert_eq!(positional("12.25"), "12.25");
+    }
+
+    #[test]
+    fn ties_go_up_as_in_rust() {
+        // JavaScript's even choice, Rust's upper one.
+        assert_eq!(ties_up(1731590483420272.25, "1731590483420272.2".into()), "1731590483420272.3");
+        assert_eq!(ties_up(-1731590483420272.25, "-1731590483420272.2".into()), "-1731590483420272.3");
+        // Already the upper candidate, or no tie at all: unchanged.
+        assert_eq!(ties_up(1731590483420272.75, "1731590483420272.8".into()), "1731590483420272.8");
+        assert_eq!(ties_up(0.1, "0.1".into()), "0.1");
+        assert_eq!(ties_up(12.25, "12.25".into()), "12.25");
+        assert_eq!(ties_up(1e300, "1e300".into()), "1e300");
+        // Every tie between 2^50 and 2^53 with a quarter fraction: even candidate in, Rust's out.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let value = ((1u64 << 50) + seed % (1 << 52)) as f64 + [0.25, 0.75, 0.5, 0.125][(seed >> 60) as usize % 4];
+            let rust = format!("{value}");
+            let digits: String = format!("{value:.20}").trim_end_matches('0').to_string();
+            let lower = &digits[..digits.len() - 1];
+            let even = if rust.len() == lower.len() && lower != rust { lower.to_string() } else { rust.clone() };
+            assert_eq!(ties_up(value, even.clone()), rust, "{value} from {even}");
+        }
     }
 }
