@@ -18,6 +18,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { cedarCall, floorDecision } from "./cedar.mjs";
+import { runtimeFiles } from "../scripts/runtime-files.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
@@ -219,10 +220,7 @@ async function workerdColdStart(kind, dir) {
     kind === "ciam"
       ? [
           `(name = "worker.js", esModule = embed "worker.js")`,
-          `(name = "workerd.js", esModule = embed "pkg/workerd.js")`,
-          `(name = "ciam_policy.js", esModule = embed "pkg/ciam_policy.js")`,
-          ...listFiles(path.join(pkgDir, "snippets")).map((f) => `(name = "snippets/${f}", esModule = embed "pkg/snippets/${f}")`),
-          `(name = "ciam_policy_bg.wasm", wasm = embed "pkg/ciam_policy_bg.wasm")`,
+          ...runtimeFiles["workerd / Cloudflare"].map((f) => `(name = "${f}", ${f.endsWith(".wasm") ? "wasm" : "esModule"} = embed "pkg/${f}")`),
         ]
       : [`(name = "worker.js", esModule = embed "baseline.js")`];
   const config = path.join(dir, `${kind}.capnp`);
@@ -261,12 +259,6 @@ const worker :Workerd.Worker = (
     child.kill("SIGTERM");
     await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
   }
-}
-
-function listFiles(dir, prefix = "") {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
-  );
 }
 
 async function workerd() {
@@ -317,18 +309,7 @@ function sizeOf(files) {
 }
 
 if (wanted("size")) {
-  const snippets = listFiles(path.join(pkgDir, "snippets")).map((f) => path.join("snippets", f));
-  const p = (...names) => names.map((n) => path.join(pkgDir, n));
-  const esm = ["ciam_policy.js", ...snippets, "ciam_policy_bg.wasm"];
-  const loads = {
-    "node (import)": p("node.mjs", ...esm),
-    "node (require)": p("node.cjs", "errors.cjs", "ciam_policy_bg.wasm"),
-    browser: p("browser.js", ...esm),
-    "workerd / Cloudflare": p("workerd.js", ...esm),
-    "edge-light / Vercel": p("edge-light.js", ...esm),
-    deno: p("deno.js", ...esm),
-  };
-  for (const [runtime, files] of Object.entries(loads)) results.size[runtime] = sizeOf(files);
+  for (const [runtime, files] of Object.entries(runtimeFiles)) results.size[runtime] = sizeOf(files.map((f) => path.join(pkgDir, f)));
   const cedarDir = path.join(root, "node_modules", "@cedar-policy", "cedar-wasm");
   results.size["cedar-wasm (node)"] = sizeOf(["nodejs/cedar_wasm.js", "nodejs/cedar_wasm_bg.wasm"].map((f) => path.join(cedarDir, f)));
   results.size["cedar-wasm (esm)"] = sizeOf(["esm/cedar_wasm.js", "esm/cedar_wasm_bg.js", "esm/cedar_wasm_bg.wasm"].map((f) => path.join(cedarDir, f)));

@@ -12,6 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { runtimeFiles } from "./runtime-files.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const templates = path.join(root, "pkg-templates");
@@ -114,14 +115,6 @@ for (const target of targets(manifest.exports)) {
 }
 
 // 4. Sizes of what each runtime loads.
-const loads = {
-  "node (import)": ["node.mjs", "api.js", `${name}.js`],
-  "node (require)": ["node.cjs"],
-  browser: ["browser.js", "api.js", `${name}.js`],
-  "workerd / Cloudflare": ["workerd.js", "api.js", `${name}.js`],
-  "edge-light / Vercel": ["edge-light.js", "api.js", `${name}.js`],
-  deno: ["deno.js", "api.js", `${name}.js`],
-};
 const wasmBytes = fs.readFileSync(finalWasm);
 const sizes = {
   wasm: { raw: wasmBytes.length, gzip: gzipSync(wasmBytes, { level: 9 }).length, beforeWasmOpt: webWasm.length },
@@ -131,8 +124,8 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(`\n[build] pkg/ ready (${exported.length} exports: ${exported.join(", ")})`);
 console.log(`[build] wasm: ${kb(webWasm.length)} after wasm-bindgen -> ${kb(sizes.wasm.raw)} ${dev ? "(dev, no wasm-opt)" : "after wasm-opt -Oz"}, ${kb(sizes.wasm.gzip)} gzipped`);
 console.log("[build] what each runtime loads (JS + wasm):");
-for (const [runtime, files] of Object.entries(loads)) {
-  const js = Buffer.concat(files.map((f) => fs.readFileSync(path.join(out, f))));
+for (const [runtime, files] of Object.entries(runtimeFiles)) {
+  const js = Buffer.concat(files.filter((f) => !f.endsWith(".wasm")).map((f) => fs.readFileSync(path.join(out, f))));
   const raw = js.length + wasmBytes.length;
   const gzip = gzipSync(js, { level: 9 }).length + sizes.wasm.gzip;
   sizes.runtimes[runtime] = { raw, gzip, js: js.length };

@@ -22,10 +22,9 @@ fn reference(policy: &Policy, request: &Attempt<'_>) -> Facts {
     let device_id = request.device.and_then(|d| d.id);
     let ip = request.network.and_then(|n| n.ip);
     let count = |events: &mut dyn Iterator<Item = &EventRef<'_>>| {
-        events.filter(|e| e.kind.is_failure()).fold(Failures::default(), |acc, e| Failures {
-            count: acc.count + 1,
-            last_at: Some(acc.last_at.map_or(e.at, |t| t.max(e.at))),
-        })
+        events
+            .filter(|e| e.kind.is_failure())
+            .fold(Failures::default(), |acc, e| Failures { count: acc.count + 1, last_at: Some(acc.last_at.map_or(e.at, |t| t.max(e.at))) })
     };
     let known_since = now.saturating_sub(secs(policy.devices.known_for));
     let recent_successes = || past().filter(move |e| e.kind.is_success() && e.at >= known_since);
@@ -43,8 +42,7 @@ fn reference(policy: &Policy, request: &Attempt<'_>) -> Facts {
     };
     let device_window = now.saturating_sub(secs(policy.throttle.account_device.window));
     let device_reset = past().filter(|e| e.kind.is_success() && same_source(e)).map(|e| e.at).max();
-    let device_failures =
-        count(&mut past().filter(|e| same_source(e) && e.at >= device_window && device_reset.is_none_or(|r| e.at > r)));
+    let device_failures = count(&mut past().filter(|e| same_source(e) && e.at >= device_window && device_reset.is_none_or(|r| e.at > r)));
     let velocity_window = now.saturating_sub(secs(policy.signals.failure_velocity.window));
     let failures_elsewhere = count(&mut past().filter(|e| e.at >= velocity_window && !same_source(e))).count;
     let lockout_failures = policy.throttle.lockout.as_ref().map_or(0, |lock| {

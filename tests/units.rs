@@ -5,9 +5,9 @@
 
 use ciam_policy::policy::Backoff;
 use ciam_policy::risk::backoff_wait;
-use ciam_policy::text::Duration;
 use ciam_policy::signals::{great_circle_km, Failures};
 use ciam_policy::state::{decode, encode, MAX_ENCODED_BYTES, MAX_EVENTS, MAX_FAILURES, MAX_SECURITY_EVENTS, MAX_SUCCESSES};
+use ciam_policy::text::Duration;
 use ciam_policy::{presets, record, ChangeKind, Event, EventType, History};
 
 const NOW: i64 = 1_800_000_000;

@@ -1,14 +1,18 @@
 // The package imported in a real page in headless Chromium (Debian's /usr/bin/chromium via
 // playwright-core), served from 127.0.0.1: the page imports "ciam-policy" by name through an
-// import map pointing at the package's `browser` export, replays every case and the errors.
+// import map pointing at the package's `browser` export, replays every case and the errors,
+// and checks that evaluate()'s fast path and JSON path agree.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { consumer } from "./support.mjs";
+
+const { pathReport } = await import(pathToFileURL(path.join(consumer, "replay.mjs")));
 
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json", ".wasm": "application/wasm" };
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -63,5 +67,8 @@ test("chromium: the page imports the package and decides", async () => {
   assert.ok(result.golden.total > 0);
   assert.deepEqual(result.golden.failures, [], `${result.golden.failures.length} of ${result.golden.total} cases differ`);
   for (const r of result.errors) assert.ok(r.ok, `${r.name}: ${r.detail}`);
+  console.log(`# chromium evaluate paths: ${pathReport(result.paths, false)}`);
+  assert.ok(result.paths.compared > 700, `only ${result.paths.compared} requests compared`);
+  assert.equal(result.paths.failures.length, 0, pathReport(result.paths));
   await page.close();
 });

@@ -6,9 +6,11 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
+import { pathToFileURL } from "node:url";
 import { EdgeRuntime } from "edge-runtime";
 import { artifacts, bundle, consumer } from "./support.mjs";
 
+const { pathReport } = await import(pathToFileURL(path.join(consumer, "replay.mjs")));
 const dir = path.join(artifacts, "edge");
 const global = (file) => `__vercel_wasm_${file.replace(/\W/g, "_")}`;
 
@@ -61,4 +63,10 @@ test("edge-runtime: every case matches the native run", () => {
 
 test("edge-runtime: mistakes are coded errors and the engine keeps answering", () => {
   for (const r of result.errors) assert.ok(r.ok, `${r.name}: ${r.detail}`);
+});
+
+test("edge-runtime: evaluate() decides every case and its mutations the same on the fast path and via JSON", () => {
+  console.log(`# edge-runtime evaluate paths: ${pathReport(result.paths, false)}`);
+  assert.ok(result.paths.compared > 700, `only ${result.paths.compared} requests compared`);
+  assert.equal(result.paths.failures.length, 0, pathReport(result.paths));
 });

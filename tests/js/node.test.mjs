@@ -1,6 +1,7 @@
 // The built package in Node, loaded by name from the scratch project (tests/js/prepare.mjs):
 // ESM and CommonJS each replay every data-driven case and must match the native outputs
-// exactly; user mistakes are coded errors and the engine keeps answering; cold start.
+// exactly; user mistakes are coded errors and the engine keeps answering; the fast path and
+// the JSON path of evaluate() agree; cold start.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -12,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const consumer = path.join(root, "tests", "artifacts", "consumer");
 const golden = JSON.parse(fs.readFileSync(path.join(consumer, "golden.json"), "utf8"));
-const { compareGolden, errorChecks } = await import(pathToFileURL(path.join(consumer, "replay.mjs")));
+const { compareGolden, errorChecks, pathChecks, pathReport } = await import(pathToFileURL(path.join(consumer, "replay.mjs")));
 
 const flavours = {
   "ESM import": () => import(pathToFileURL(path.join(consumer, "esm.mjs"))),
@@ -33,6 +34,14 @@ for (const [flavour, load] of Object.entries(flavours)) {
     for (const r of results) assert.ok(r.ok, `${r.name}: ${r.detail}`);
   });
 }
+
+test("node: evaluate() decides every case and its mutations the same on the fast path and via JSON", async () => {
+  const ciam = await flavours["ESM import"]();
+  const result = pathChecks(ciam, golden);
+  console.log(`# node evaluate paths: ${pathReport(result, false)}`);
+  assert.ok(result.compared > 700, `only ${result.compared} requests compared`);
+  assert.equal(result.failures.length, 0, pathReport(result));
+});
 
 test("node: ESM and CJS resolve to the node entry points", () => {
   const require = createRequire(path.join(consumer, "package.json"));

@@ -1,13 +1,17 @@
 // The package inside the real workerd binary (npm `workerd`), serving HTTP on 127.0.0.1:
 // the worker (tests/js/consumer/worker.js) imports "ciam-policy" by name with the `workerd`
 // condition, the .wasm is a compiled module in the config, and per-account history lives
-// in a Durable Object. Every case must match the native outputs inside workerd too.
+// in a Durable Object. Every case must match the native outputs inside workerd too, and
+// evaluate()'s fast path and JSON path must agree there.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { pathToFileURL } from "node:url";
 import { artifacts, bin, bundle, consumer, freePort, root, waitForHttp } from "./support.mjs";
+
+const { pathReport } = await import(pathToFileURL(path.join(consumer, "replay.mjs")));
 
 let base;
 let coldStartMs;
@@ -102,6 +106,13 @@ test("workerd: every case matches the native run", async () => {
 test("workerd: mistakes are coded errors and the engine keeps answering", async () => {
   const results = await (await fetch(`${base}/errors`)).json();
   for (const r of results) assert.ok(r.ok, `${r.name}: ${r.detail}`);
+});
+
+test("workerd: evaluate() decides every case and its mutations the same on the fast path and via JSON", async () => {
+  const result = await (await fetch(`${base}/paths`)).json();
+  console.log(`# workerd evaluate paths: ${pathReport(result, false)}`);
+  assert.ok(result.compared > 700, `only ${result.compared} requests compared`);
+  assert.equal(result.failures.length, 0, pathReport(result));
 });
 
 test("workerd: history in a Durable Object throttles the attacker's device, not the customer's", async () => {

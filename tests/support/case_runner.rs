@@ -91,7 +91,9 @@ pub fn case_output(case: &Value) -> Result<Value, String> {
                 }
             }
             let result = match call {
-                "evaluateRecovery" => from_value::<RecoveryRequest>(&request).and_then(|r| evaluate_recovery(&policy, &r).map(|d| to_value(&d))),
+                "evaluateRecovery" => {
+                    from_value::<RecoveryRequest>(&request).and_then(|r| evaluate_recovery(&policy, &r).map(|d| to_value(&d)))
+                }
                 "evaluateChange" => from_value::<ChangeRequest>(&request).and_then(|r| evaluate_change(&policy, &r).map(|d| to_value(&d))),
                 _ => from_value::<EvaluateRequest>(&request).and_then(|r| evaluate(&policy, &r).map(|d| to_value(&d))),
             };

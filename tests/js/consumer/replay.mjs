@@ -54,18 +54,32 @@ function eventCount(ciam, bytes) {
   return bytes ? ciam.decodeHistory(bytes).events.length : 0;
 }
 
+/** The engine of a case: a preset (with an optional merge patch) or a policy. Throws PolicyError. */
+function engineFor(ciam, kase) {
+  if (kase.policy !== undefined) return new ciam.PolicyEngine(kase.policy);
+  if (typeof kase.preset !== "string") throw new Error("case names neither `preset` nor `policy`");
+  let document = JSON.parse(ciam.presetJson(kase.preset));
+  if (kase.patch !== undefined) document = mergePatch(document, kase.patch);
+  return new ciam.PolicyEngine(document);
+}
+
+/** A copy of the case's request with the recorded histories (bytes) added, as a host sends them. */
+function caseRequest(ciam, call, caseRequestValue, historyBytes, sourceBytes) {
+  const request = structuredClone(caseRequestValue);
+  if (request !== null && typeof request === "object" && !Array.isArray(request)) {
+    if (!("history" in request) && eventCount(ciam, historyBytes) > 0) request.history = historyBytes;
+    if (call !== "evaluateChange" && !("sourceHistory" in request) && eventCount(ciam, sourceBytes) > 0) {
+      request.sourceHistory = sourceBytes;
+    }
+  }
+  return request;
+}
+
 /** The output of one case, exactly as the native runner computes it. */
 export function caseOutput(ciam, kase) {
   let engine;
   try {
-    if (kase.policy !== undefined) {
-      engine = new ciam.PolicyEngine(kase.policy);
-    } else {
-      if (typeof kase.preset !== "string") throw new Error("case names neither `preset` nor `policy`");
-      let document = JSON.parse(ciam.presetJson(kase.preset));
-      if (kase.patch !== undefined) document = mergePatch(document, kase.patch);
-      engine = new ciam.PolicyEngine(document);
-    }
+    engine = engineFor(ciam, kase);
   } catch (err) {
     return errorJson(ciam, err);
   }
@@ -84,13 +98,7 @@ export function caseOutput(ciam, kase) {
       case "evaluateRecovery":
       case "evaluateChange": {
         if (kase.request === undefined) throw new Error("the case has no request");
-        const request = structuredClone(kase.request);
-        if (request !== null && typeof request === "object" && !Array.isArray(request)) {
-          if (!("history" in request) && eventCount(ciam, history.bytes) > 0) request.history = history.bytes;
-          if (call !== "evaluateChange" && !("sourceHistory" in request) && eventCount(ciam, source.bytes) > 0) {
-            request.sourceHistory = source.bytes;
-          }
-        }
+        const request = caseRequest(ciam, call, kase.request, history.bytes, source.bytes);
         try {
           return engine[call](request);
         } catch (err) {
@@ -237,4 +245,361 @@ export function errorChecks(ciam) {
   results.push({ name: "version()", ok: /^\d+\.\d+\.\d+/.test(ciam.version()), detail: ciam.version() });
   engine.free();
   return results;
+}
+
+// ---------------------------------------------------------------------------------------
+// The fast path and the JSON path of evaluate() agree.
+//
+// evaluate(request) packs a plain request into the module's memory; anything the packed
+// layout cannot carry exactly as JSON text would (or that the module rejects) goes as
+// JSON.stringify text instead. An object with a `toJSON` method is never packed, so
+// evaluate({ toJSON: () => request }) always takes the JSON path on the JSON text of
+// `request`: the reference. A Uint8Array history inside it would be written by
+// JSON.stringify as an object with numeric keys, so a request's own byte histories go into
+// the reference in their JSON form (decodeHistory), which must decide the same.
+
+/** What one evaluate() call gave: the decision's JSON text, or the error's fields. */
+function attempt(ciam, engine, request) {
+  try {
+    return { decision: JSON.stringify(engine.evaluate(request)) };
+  } catch (err) {
+    if (!(err instanceof ciam.CiamError)) return { thrown: String(err) };
+    return { error: { name: err.name, code: err.code, path: err.path, message: err.message, problems: JSON.stringify(err.problems) } };
+  }
+}
+
+function sameResult(a, b) {
+  if (a.decision !== undefined || b.decision !== undefined) return a.decision === b.decision;
+  if (a.thrown !== undefined || b.thrown !== undefined) return a.thrown === b.thrown;
+  return ["name", "code", "path", "message", "problems"].every((k) => a.error[k] === b.error[k]);
+}
+
+/** An own data property's value (a getter is not run: it may throw). */
+const peek = (object, key) => Object.getOwnPropertyDescriptor(object, key)?.value;
+/** Whether `request` has an own `field` that is a byte history (a getter is run, as evaluate() runs it). */
+function isBytes(request, field) {
+  try {
+    return Object.hasOwn(request, field) && request[field] instanceof Uint8Array;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The same request for the JSON path: a `toJSON` wrapper, with the request's own byte
+ * histories in their JSON form; `undefined` when a byte history does not decode (it has no
+ * JSON form; both paths then report it, see errorChecks).
+ */
+function viaJson(ciam, request) {
+  if (request === null || typeof request !== "object" || !["history", "sourceHistory"].some((f) => isBytes(request, f))) {
+    return { toJSON: () => request };
+  }
+  // Boxed primitives are written as their value: the histories do not matter then.
+  if (request instanceof Number || request instanceof String || request instanceof Boolean) return { toJSON: () => request };
+  // The own enumerable keys (`__proto__` kept as a key; getters still read only when
+  // JSON.stringify reads them) on the same prototype: what JSON.stringify sees.
+  const copy = Object.create(Object.getPrototypeOf(request));
+  for (const k of Object.keys(request)) Object.defineProperty(copy, k, { get: () => request[k], enumerable: true, configurable: true });
+  try {
+    for (const field of ["history", "sourceHistory"]) {
+      if (isBytes(request, field)) Object.defineProperty(copy, field, { value: ciam.decodeHistory(request[field]), enumerable: true });
+    }
+  } catch {
+    return undefined;
+  }
+  return { toJSON: () => copy };
+}
+
+/** A short, readable rendering of a request for failure messages (prototypes, boxes, bytes, toJSON shown). */
+export function describe(v, depth = 0) {
+  if (typeof v === "bigint") return `${v}n`;
+  if (typeof v === "number") return Object.is(v, -0) ? "-0" : String(v);
+  if (typeof v === "string") return JSON.stringify(v.length > 24 ? `${v.slice(0, 24)}…(${v.length})` : v);
+  if (typeof v === "function") return "ƒ";
+  if (typeof v !== "object" || v === null) return String(v);
+  if (v instanceof Uint8Array) return `Uint8Array(${v.length})`;
+  if (depth > 5) return "…";
+  const proto = Object.getPrototypeOf(v);
+  let tag = "";
+  if (proto === null) tag = "Object.create(null) ";
+  else if (v instanceof Number || v instanceof String || v instanceof Boolean) tag = `new ${proto.constructor.name}(${describe(v.valueOf())}) `;
+  else if (v instanceof Date || v instanceof Map) tag = `${proto.constructor.name} `;
+  else if (proto !== Object.prototype && proto !== Array.prototype) tag = `Object.create(${describe(proto, depth + 1)}) `;
+  const own = Object.keys(v).map((k) => {
+    const d = Object.getOwnPropertyDescriptor(v, k);
+    return `${Array.isArray(v) && /^\d+$/.test(k) ? "" : `${JSON.stringify(k)}: `}${d.get ? "getter" : describe(d.value, depth + 1)}`;
+  });
+  if (Array.isArray(v)) return `${tag}[${own.join(", ")}]${v.length !== Object.keys(v).filter((k) => /^\d+$/.test(k)).length ? ` (length ${v.length})` : ""}`;
+  return `${tag}{${own.join(", ")}}`;
+}
+
+const LEAVES = [
+  -1, 0, -0, 1, 1.5, 3, 4, 100, 100.5, 1e21, 2 ** 53, 2 ** 53 + 2, 2 ** 63, -(2 ** 63), NaN, Infinity, -Infinity, 5e-324, 1e-7, 0.1 + 0.2,
+  1800000000, 1800000000.5, 253402300799, 253402300800,
+  "", "x", "login", "payout", "pwd", "passkey", "sms", "vpn", "tor", "none", "DE", "EUR", "203.0.113.7", "é", "🙂", "\u0000", '"\\',
+  "a".repeat(256), "a".repeat(257),
+  null, undefined, true, false, [], {}, ["pwd"], ["passkey", "passkey"], ["pwd", 1], 10n, () => 1, Symbol("s"), new Date(0),
+];
+
+/** A deterministic pseudo-random source (xorshift32). */
+function randomSource(seed) {
+  let state = seed >>> 0 || 1;
+  return (n) => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) % n;
+  };
+}
+
+const isContainer = (v) => v !== null && typeof v === "object" && !(v instanceof Uint8Array);
+
+/** `target` with the own enumerable keys of `source` (getters copied as getters, not run). */
+function withKeys(target, source) {
+  for (const k of Object.keys(source)) Object.defineProperty(target, k, { ...Object.getOwnPropertyDescriptor(source, k), configurable: true });
+  return target;
+}
+
+/** A shallow copy keeping what JSON text sees of an object or array. */
+function copyOf(node) {
+  if (!Array.isArray(node)) return withKeys({}, node);
+  const copy = withKeys([], node);
+  copy.length = node.length;
+  return copy;
+}
+
+/**
+ * The ways a JS value can differ from its JSON text: each takes the node (object or array)
+ * and a random source, and returns the node's replacement. `top` ones may also change the
+ * request itself (a request's own `toJSON` would change the reference, so none adds one there).
+ */
+const MUTATIONS = [
+  { name: "set a key", top: true, apply: (n, r) => setKey(n, pickKey(n, r), LEAVES[r(LEAVES.length)]) },
+  { name: "delete a key", top: true, apply: (n, r) => {
+    const c = copyOf(n);
+    delete c[pickKey(n, r)];
+    return c;
+  } },
+  { name: "unknown key", top: true, apply: (n, r) => setKey(n, ["extra", "Now", "__proto__", "toString", "0"][r(5)], LEAVES[r(LEAVES.length)]) },
+  { name: "unknown key set to null", top: true, apply: (n, r) => setKey(n, ["extra", "ipRsik", "deviceId"][r(3)], null) },
+  { name: "throwing getter", top: true, apply: (n, r) => {
+    const c = copyOf(n);
+    Object.defineProperty(c, pickKey(n, r), { get: () => { throw new Error("getter failed"); }, enumerable: true, configurable: true });
+    return c;
+  } },
+  { name: "every key inherited", top: true, apply: (n) => Object.create(copyOf(n)) },
+  { name: "some keys inherited", top: true, apply: (n, r) => {
+    const own = {};
+    const inherited = {};
+    for (const k of Object.keys(n)) Object.defineProperty(r(2) ? own : inherited, k, { ...Object.getOwnPropertyDescriptor(n, k), configurable: true });
+    return withKeys(Object.create(inherited), own);
+  } },
+  { name: "inherited unknown key", top: true, apply: (n) => withKeys(Object.create({ extra: 1 }), n) },
+  { name: "null prototype", top: true, apply: (n) => withKeys(Object.create(null), n) },
+  { name: "class instance", top: true, apply: (n) => withKeys(new (class Request {})(), n) },
+  { name: "boxed primitive", top: true, apply: (n, r) => withKeys([new Number(1), new String(""), new Boolean(false), Object(1n)][r(4)], n) },
+  { name: "getter", top: true, apply: (n, r) => {
+    const c = copyOf(n);
+    const k = pickKey(n, r);
+    const v = r(2) ? n[k] : LEAVES[r(LEAVES.length)];
+    Object.defineProperty(c, k, { get: () => v, enumerable: true, configurable: true });
+    return c;
+  } },
+  { name: "non-enumerable key", top: true, apply: (n, r) => {
+    const c = copyOf(n);
+    Object.defineProperty(c, r(2) ? "extra" : pickKey(n, r), { value: LEAVES[r(LEAVES.length)], enumerable: false });
+    return c;
+  } },
+  { name: "symbol key", top: true, apply: (n) => Object.assign(copyOf(n), { [Symbol("k")]: 1 }) },
+  { name: "toJSON wrapper", top: false, apply: (n) => ({ toJSON: () => n }) },
+  { name: "own toJSON", top: false, apply: (n, r) => {
+    const v = LEAVES[r(LEAVES.length)];
+    return Object.assign(copyOf(n), { toJSON: () => v });
+  } },
+  { name: "inherited toJSON", top: false, apply: (n) => withKeys(Object.create({ toJSON() { return { ...this, extra: 1 }; } }), n) },
+  { name: "toJSON not a function", top: false, apply: (n) => Object.assign(copyOf(n), { toJSON: 1 }) },
+  { name: "typed array", top: false, apply: (n, r) => [new Uint8Array(0), new Uint8Array([1, 2]), new Map([["id", "x"]]), new Date(0)][r(4)] },
+];
+
+/** Mutations of arrays (amr, factors). */
+const ARRAY_MUTATIONS = [
+  { name: "array with toJSON", apply: (a, r) => {
+    const v = [LEAVES[r(LEAVES.length)]];
+    return Object.assign([...a], { toJSON: () => v });
+  } },
+  { name: "array with a hole", apply: (a) => [, ...a] },
+  { name: "array with a named key", apply: (a) => Object.assign([...a], { extra: 1 }) },
+  { name: "array of 17", apply: (a) => Array.from({ length: 17 }, (_, i) => a[i % Math.max(a.length, 1)] ?? "pwd") },
+  { name: "array of 16", apply: (a) => Array.from({ length: 16 }, (_, i) => `m${i}`) },
+  { name: "array item", apply: (a, r) => Object.assign([...a], { [r(a.length + 1)]: LEAVES[r(LEAVES.length)] }) },
+  { name: "array inheriting items", apply: (a) => Object.setPrototypeOf([...a], Object.assign(Object.create(Array.prototype), { 0: "pwd" })) },
+  { name: "array-like object", apply: (a) => ({ ...a, length: a.length }) },
+];
+
+function pickKey(n, r) {
+  const keys = Object.keys(n);
+  return keys.length === 0 ? "extra" : keys[r(keys.length)];
+}
+
+function setKey(n, key, value) {
+  // Defined, not assigned: `__proto__` stays a key, and a getter is replaced.
+  return Object.defineProperty(copyOf(n), key, { value, enumerable: true, configurable: true, writable: true });
+}
+
+/** Apply one random mutation at a random depth of `request`; returns [mutated request, what was done]. */
+function mutate(request, r) {
+  const path = [];
+  let node = request;
+  // Walk down through plain objects and arrays (byte histories are leaves).
+  while (true) {
+    const children = Object.keys(node).filter((k) => isContainer(peek(node, k)));
+    if (children.length === 0 || r(3) === 0) break;
+    const k = children[r(children.length)];
+    path.push(k);
+    node = peek(node, k);
+  }
+  let replacement;
+  let name;
+  if (Array.isArray(node)) {
+    const m = ARRAY_MUTATIONS[r(ARRAY_MUTATIONS.length)];
+    [replacement, name] = [m.apply(node, r), m.name];
+  } else {
+    const usable = MUTATIONS.filter((m) => path.length > 0 || m.top);
+    const m = usable[r(usable.length)];
+    [replacement, name] = [m.apply(node, r), m.name];
+  }
+  // Rebuild the path with plain copies down to the replaced node.
+  const rebuild = (value, depth) => {
+    if (depth === path.length) return replacement;
+    return Object.defineProperty(copyOf(value), path[depth], {
+      value: rebuild(peek(value, path[depth]), depth + 1),
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+  };
+  return [rebuild(request, 0), `${name} at /${path.join("/")}`];
+}
+
+/**
+ * Hand-written requests at the edges of the packed layout, each against a ciam-retail engine:
+ * `[name, request]`. `seen` is a history (bytes) in which device "phone-1" signed in.
+ */
+function edgeRequests(seen) {
+  const good = structuredClone(GOOD);
+  const { device, ...withoutDevice } = good;
+  const getterThrows = Object.defineProperty({ ...good }, "device", { enumerable: true, get: () => { throw new Error("getter failed"); } });
+  return [
+    ["as given", good],
+    ["with history bytes", { ...good, history: seen }],
+    ["-0 and whole doubles", { ...good, now: NOW + 0.0, session: { ...good.session, aal: -0 }, transaction: { amount: -0, currency: "EUR" } }],
+    ["NaN bot score (null in JSON)", { ...good, device: { id: "phone-1", botScore: NaN } }],
+    ["fractional now", { ...good, now: NOW + 0.5 }],
+    ["now 1e21", { ...good, now: 1e21 }],
+    ["now 2^63", { ...good, now: 2 ** 63 }],
+    ["aal 256", { ...good, session: { ...good.session, aal: 256 } }],
+    ["non-ASCII device id", { ...good, device: { id: "téléphone" } }],
+    ["257-character device id", { ...good, device: { id: "d".repeat(257) } }],
+    ["17 amr values", { ...good, session: { ...good.session, amr: Array(17).fill("pwd") } }],
+    ["duplicate factors", { ...good, account: { factors: ["sms", "sms"] } }],
+    ["undefined and function fields", { ...good, device: { id: "phone-1", known: undefined, managed: () => true } }],
+    ["null device and account.createdAt", { ...good, device: null, account: { createdAt: null, factors: ["passkey"] } }],
+    ["unknown device key set to null", { ...good, device: { id: "phone-1", extra: null } }],
+    ["misspelt network key set to null", { ...good, network: { ipRsik: null } }],
+    ["every key inherited", Object.create(good)],
+    ["device inherited", Object.assign(Object.create({ device }), withoutDevice)],
+    ["device id inherited", { ...good, device: Object.create({ id: "phone-1" }) }],
+    ["history bytes inherited", Object.assign(Object.create({ history: seen }), { ...good, device: { id: "phone-1", botScore: NaN } })],
+    ["boxed request", Object.assign(new Number(1), good)],
+    ["boxed request with history bytes", Object.assign(new String(""), { ...good, history: seen })],
+    ["boxed device", { ...good, device: new String("") }],
+    ["BigInt object device", { ...good, device: Object(1n) }],
+    ["amr with toJSON", { ...good, session: { ...good.session, amr: Object.assign(["pwd"], { toJSON: () => ["not valid"] }) } }],
+    ["factors with toJSON", { ...good, account: { factors: Object.assign(["passkey"], { toJSON: () => ["sms"] }) } }],
+    ["device with toJSON", { ...good, device: { id: "phone-1", toJSON: () => ({ id: "phone-2" }) } }],
+    ["null-prototype request", Object.assign(Object.create(null), good)],
+    ["throwing getter", getterThrows],
+  ];
+}
+
+/**
+ * For every golden `evaluate` case, the hand-written edge requests of `edgeRequests`, and
+ * `mutations` deterministic mutations of the golden requests
+ * requests (numbers, strings, nulls, arrays, unknown, inherited and non-enumerable keys,
+ * toJSON, boxed primitives, getters, …), the fast path and the JSON path must give the same
+ * decision, or errors with the same name, code, path, message and problems. Returns
+ * `{ total, compared, skipped, failures }`; `skipped` counts requests whose byte history does
+ * not decode, which have no JSON form to compare with.
+ */
+export function pathChecks(ciam, golden, mutations = 1000) {
+  const failures = [];
+  const bases = [];
+  let compared = 0;
+  let skipped = 0;
+  const engines = [];
+  const check = (label, engine, request) => {
+    const reference = viaJson(ciam, request);
+    if (reference === undefined) {
+      skipped++;
+      return;
+    }
+    const fast = attempt(ciam, engine, request);
+    const json = attempt(ciam, engine, reference);
+    compared++;
+    if (!sameResult(fast, json)) failures.push({ case: label, request: describe(request), evaluate: fast, viaJson: json });
+  };
+  try {
+    for (const entry of golden) {
+      const kase = entry.input;
+      if ((kase.call ?? "evaluate") !== "evaluate" || kase.request === undefined) continue;
+      let engine;
+      try {
+        engine = engineFor(ciam, kase);
+      } catch {
+        continue; // a policy error: no request is decided
+      }
+      engines.push(engine);
+      const history = buildHistory(ciam, engine, kase.history);
+      const source = buildHistory(ciam, engine, kase.sourceHistory);
+      if (history.error || source.error) continue;
+      const request = caseRequest(ciam, "evaluate", kase.request, history.bytes, source.bytes);
+      check(entry.case, engine, request);
+      if (isContainer(request) && !Array.isArray(request)) bases.push({ name: entry.case, engine, request });
+    }
+    const retail = ciam.PolicyEngine.fromPreset("ciam-retail");
+    engines.push(retail);
+    retail.evaluate(GOOD);
+    const seen = retail.record(null, { type: "sign_in_success", at: NOW - 3600, deviceId: "phone-1" });
+    for (const [name, request] of edgeRequests(seen)) check(`edge: ${name}`, retail, request);
+    const r = randomSource(0x5eed1e55);
+    for (let i = 0; i < mutations && bases.length > 0; i++) {
+      const base = bases[r(bases.length)];
+      let [request, what] = mutate(base.request, r);
+      // Now and then a second mutation, and now and then a history changed.
+      if (r(4) === 0 && isContainer(request) && !Array.isArray(request)) {
+        const [again, more] = mutate(request, r);
+        [request, what] = [again, `${what}; ${more}`];
+      }
+      if (r(8) === 0 && isContainer(request) && peek(request, "history") instanceof Uint8Array) {
+        const bytes = request.history.slice();
+        bytes[r(bytes.length)] ^= 1 + r(255);
+        request = Object.defineProperty(withKeys({}, request), "history", { value: r(2) ? bytes : ciam.decodeHistory(request.history), enumerable: true });
+        what += ", history changed";
+      }
+      check(`${base.name}: ${what}`, base.engine, request);
+    }
+  } finally {
+    for (const engine of engines) engine.free();
+  }
+  return { total: compared + skipped, compared, skipped, failures };
+}
+
+/** The counts of a pathChecks result and (with `detail`) its first disagreements, for a test's log and message. */
+export function pathReport({ compared, skipped, failures }, detail = true) {
+  const counts = `${compared} requests decided on the fast path and via JSON, ${failures.length} disagree (${skipped} with undecodable history bytes not compared)`;
+  if (!detail) return counts;
+  const first = failures
+    .slice(0, 8)
+    .map((f) => `\n- ${f.case}\n  request:    ${f.request}\n  evaluate:   ${JSON.stringify(f.evaluate)}\n  via JSON:   ${JSON.stringify(f.viaJson)}`);
+  return `${counts}${first.join("")}${failures.length > 8 ? `\n… and ${failures.length - 8} more` : ""}`;
 }

@@ -2,7 +2,7 @@
 // tests/js/workerd.test.mjs (and the shape of the README's Worker example): per-account
 // history lives in a Durable Object as the bytes record() returns.
 import { PolicyEngine, CiamError } from "ciam-policy";
-import { compareGolden, errorChecks } from "./replay.mjs";
+import { compareGolden, errorChecks, pathChecks } from "./replay.mjs";
 import golden from "./golden.json";
 import * as ciam from "ciam-policy";
 
@@ -35,6 +35,7 @@ export default {
     const url = new URL(request.url);
     if (url.pathname === "/golden") return Response.json(compareGolden(ciam, golden));
     if (url.pathname === "/errors") return Response.json(errorChecks(ciam));
+    if (url.pathname === "/paths") return Response.json(pathChecks(ciam, golden));
     if (url.pathname === "/login") {
       const account = url.searchParams.get("account") ?? "";
       const stub = env.ACCOUNTS.get(env.ACCOUNTS.idFromName(account));
