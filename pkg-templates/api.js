@@ -240,6 +240,9 @@ const MAX_STRING = 256;
  * histories are added to it. */
 const PACKED_ROOM = HEAP + (6 + 2 * MAX_LIST) * MAX_STRING;
 
+const DEVICE_KEYS = new Set(["id", "botScore", "known", "managed"]);
+const NETWORK_KEYS = new Set(["ip", "ipRisk", "anonymizer", "country", "lat", "lon"]);
+
 const F_DEVICE = 1;
 const F_NETWORK = 1 << 1;
 const F_SESSION = 1 << 2;
@@ -271,9 +274,28 @@ function absent(v) {
   return v === undefined || typeof v === "function" || typeof v === "symbol";
 }
 
-/** An object JSON.stringify writes as itself (no toJSON, not an array). */
+const OBJECT_PROTOTYPE = Object.prototype;
+const ARRAY_PROTOTYPE = Array.prototype;
+
+/**
+ * An object whose `for…in` keys are exactly the keys JSON.stringify writes: a plain object
+ * (so not an array, a boxed primitive, a class instance or a null-prototype object, which go
+ * as JSON text) without `toJSON`. Inherited enumerable keys are ruled out once per request by
+ * `untouchedPrototypes`.
+ */
 function plain(v) {
-  return v !== null && typeof v === "object" && !Array.isArray(v) && typeof v.toJSON !== "function";
+  return v !== null && typeof v === "object" && Object.getPrototypeOf(v) === OBJECT_PROTOTYPE && typeof v.toJSON !== "function";
+}
+
+/**
+ * Whether Object.prototype and Array.prototype carry no enumerable keys. When someone added
+ * one (prototype pollution), `for…in` would visit it on every object, so requests go as JSON
+ * text, which ignores inherited keys: a polluted `known: true` must not reach a decision.
+ */
+function untouchedPrototypes() {
+  for (const _ in OBJECT_PROTOTYPE) return false;
+  for (const _ in ARRAY_PROTOTYPE) return false;
+  return true;
 }
 
 /** A finite number as JSON writes it back (-0 becomes 0), or undefined. */
@@ -307,13 +329,22 @@ function bytes(slot, b) {
 
 /**
  * Pack `r` into the input; its length in bytes, or -1 when `r` has anything the layout does
- * not carry exactly as its JSON text would (an unknown or inherited key, a non-ASCII string, a
- * wrong type, `toJSON`, …). Then the request goes as JSON text, and that reader decides or
- * reports the exact error. Keys are walked with `for…in`, which visits exactly the enumerable
- * keys JSON.stringify writes, plus inherited ones — those are unknown here, so they go as text.
+ * not carry exactly as its JSON text would (an unknown key, a non-ASCII string, a wrong type,
+ * an object that is not plain, `toJSON`, a getter that throws, …). Then the request goes as
+ * JSON text, and that reader decides or reports the exact error. Keys are walked with
+ * `for…in`, which on plain objects with untouched prototypes visits exactly the keys
+ * JSON.stringify writes (the cheapest walk there is: Object.keys or an own-key check per key
+ * cost two to three times more).
  */
 function pack(r) {
-  if (!plain(r)) return -1;
+  try {
+    return plain(r) && untouchedPrototypes() ? packPlain(r) : -1;
+  } catch {
+    return -1;
+  }
+}
+
+function packPlain(r) {
   const h = r.history;
   const s = r.sourceHistory;
   const room = PACKED_ROOM + (h instanceof Uint8Array ? h.length : 0) + (s instanceof Uint8Array ? s.length : 0);
@@ -350,7 +381,9 @@ function pack(r) {
         flags |= F_DEVICE;
         for (const dk in v) {
           const dv = v[dk];
-          if (absent(dv) || dv === null) continue;
+          if (absent(dv)) continue;
+          // Every device field is optional: null is absent, for known keys only.
+          if (dv === null && DEVICE_KEYS.has(dk)) continue;
           switch (dk) {
             case "id":
               if (!str(W_DEVICE_ID, dv)) return -1;
@@ -379,7 +412,9 @@ function pack(r) {
         flags |= F_NETWORK;
         for (const nk in v) {
           const nv = v[nk];
-          if (absent(nv) || nv === null) continue;
+          if (absent(nv)) continue;
+          // Every network field is optional: null is absent, for known keys only.
+          if (nv === null && NETWORK_KEYS.has(nk)) continue;
           switch (nk) {
             case "ip":
               if (!str(W_IP, nv)) return -1;
@@ -514,7 +549,7 @@ function pack(r) {
 
 /** An array of ASCII strings into the (offset, length) slots from `slots`; its length in `count`. */
 function list(v, slots, count) {
-  if (!Array.isArray(v) || v.length > MAX_LIST) return false;
+  if (!Array.isArray(v) || Object.getPrototypeOf(v) !== ARRAY_PROTOTYPE || typeof v.toJSON === "function" || v.length > MAX_LIST) return false;
   for (let i = 0; i < v.length; i++) {
     if (!str(slots + 2 * i, v[i])) return false;
   }
@@ -564,6 +599,8 @@ function object(value, what, path = "") {
   return value;
 }
 
+const NOT_JSON = "the value cannot be represented as JSON (a BigInt, a cycle, or a getter that throws?)";
+
 /** JSON text of `value`, as the module reads it. */
 function json(value, path = "") {
   let textValue;
@@ -573,22 +610,31 @@ function json(value, path = "") {
     textValue = undefined;
   }
   if (typeof textValue !== "string") {
-    throw misuse("invalid_type", path, "the value cannot be represented as JSON (BigInt, cycle or function?)");
+    throw misuse("invalid_type", path, NOT_JSON);
   }
   return textValue;
 }
 
-/** A request object as JSON text without its byte histories, and those bytes. */
+/**
+ * A request object as JSON text without its byte histories, and those bytes. Only own
+ * histories of an object JSON writes as itself are split off (a boxed primitive with a history
+ * is still the primitive to JSON); a getter that throws is the request's `invalid_type`.
+ */
 function split(request, fields) {
   const found = [];
   let copy = request;
-  for (const field of fields) {
-    const v = request[field];
-    if (v instanceof Uint8Array) {
-      if (copy === request) copy = { ...request };
-      delete copy[field];
-      found.push(field, v);
+  const splittable = !(request instanceof Number || request instanceof String || request instanceof Boolean || request instanceof BigInt);
+  try {
+    for (const field of fields) {
+      const v = splittable && Object.hasOwn(request, field) ? request[field] : undefined;
+      if (v instanceof Uint8Array) {
+        if (copy === request) copy = { ...request };
+        delete copy[field];
+        found.push(field, v);
+      }
     }
+  } catch {
+    throw misuse("invalid_type", "", NOT_JSON);
   }
   const bytesOf = (field) => {
     const i = found.indexOf(field);
@@ -699,8 +745,7 @@ export class PolicyEngine {
     object(event, "event", "/event");
     const eventText = json(event, "/event");
     const room = eventText.length * 3;
-    const at = io.input(length + room + 8);
-    views();
+    const at = input(length + room);
     const written = encoder.encodeInto(eventText, u8.subarray(at + length, at + length + room)).written;
     return result(this.#engine.record(io, kind, 0, length, length, written));
   }

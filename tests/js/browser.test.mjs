@@ -22,6 +22,7 @@ let context;
 let profile;
 let base;
 const requested = [];
+let paths; // the page's pathChecks result
 
 before(async () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(consumer, "node_modules", "ciam-policy", "package.json"), "utf8"));
@@ -62,13 +63,18 @@ test("chromium: the page imports the package and decides", async () => {
   await page.waitForFunction(() => window.__ciamResult !== undefined || document.body.textContent.startsWith("Error"), null, { timeout: 60_000 });
   assert.deepEqual(errors, []);
   const result = await page.evaluate(() => window.__ciamResult);
+  paths = result.paths;
   assert.equal(result.outcome, "step_up");
   assert.ok(requested.some((p) => p.endsWith("/ciam_policy_bg.wasm")), "the page should fetch the .wasm");
   assert.ok(result.golden.total > 0);
   assert.deepEqual(result.golden.failures, [], `${result.golden.failures.length} of ${result.golden.total} cases differ`);
   for (const r of result.errors) assert.ok(r.ok, `${r.name}: ${r.detail}`);
-  console.log(`# chromium evaluate paths: ${pathReport(result.paths, false)}`);
-  assert.ok(result.paths.compared > 700, `only ${result.paths.compared} requests compared`);
-  assert.equal(result.paths.failures.length, 0, pathReport(result.paths));
   await page.close();
+});
+
+test("chromium: evaluate() decides every case and its mutations the same on the fast path and via JSON", () => {
+  assert.ok(paths, "the page did not run the path checks");
+  console.log(`# chromium evaluate paths: ${pathReport(paths, false)}`);
+  assert.ok(paths.compared > 700, `only ${paths.compared} requests compared`);
+  assert.equal(paths.failures.length, 0, pathReport(paths));
 });

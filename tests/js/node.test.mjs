@@ -123,3 +123,50 @@ test("node: thousands of mutated requests and corrupt histories never trap", asy
   }
   console.log(`# mutated requests: ${answered} answered, ${thrown} coded errors, no trap`);
 });
+
+/** Run `source` as an ES module in a fresh Node process in the scratch project; its JSON output. */
+function fresh(source) {
+  return JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", source], { cwd: consumer, encoding: "utf8" }));
+}
+
+test("node: record() chains on a freshly loaded module, before any other call", () => {
+  // The input buffer moves when record() grows it; the next call must write where it is now.
+  // Histories without devices or IPs stay small enough (29 bytes) to show a stale address.
+  const out = fresh(`
+    import { PolicyEngine } from "ciam-policy";
+    const engine = PolicyEngine.fromPreset("ciam-retail");
+    let history = engine.record(null, { type: "sign_in_failure", at: 1800000000 });
+    history = engine.record(history, { type: "sign_in_failure", at: 1800000010 });
+    history = engine.record(history, { type: "sign_in_success", at: 1800000020 });
+    const { decodeHistory } = await import("ciam-policy");
+    console.log(JSON.stringify(decodeHistory(history).events.map((e) => e.type)));
+  `);
+  assert.deepEqual(out, ["sign_in_failure", "sign_in_failure", "sign_in_success"]);
+});
+
+test("node: keys added to Object.prototype never reach a decision", () => {
+  // Prototype pollution: JSON ignores inherited keys, and so must the fast path.
+  const out = fresh(`
+    import { PolicyEngine } from "ciam-policy";
+    const engine = PolicyEngine.fromPreset("ciam-retail");
+    const request = () => ({ now: 1800000000, action: "payout", device: { id: "never-seen" }, network: { ip: "203.0.113.7" },
+      session: { aal: 1, amr: ["pwd"], authTime: 1799999000 }, account: { createdAt: 1700000000, factors: ["password", "passkey"] },
+      transaction: { amount: 5000, currency: "EUR" } });
+    const clean = engine.evaluate(request());
+    Object.prototype.now = 1800000000;
+    let missingNow;
+    try {
+      engine.evaluate({ action: "login" });
+    } catch (e) {
+      missingNow = e.code + " " + e.path;
+    }
+    Object.prototype.known = true;
+    Object.prototype.breached = false;
+    Array.prototype.extra = "pwd";
+    const polluted = engine.evaluate(request());
+    console.log(JSON.stringify({ clean, polluted, missingNow }));
+  `);
+  assert.equal(out.missingNow, "missing_field /now");
+  assert.notEqual(out.clean.outcome, "allow");
+  assert.deepEqual(out.polluted, out.clean);
+});

@@ -1,8 +1,9 @@
 // Runtime-neutral replay of the data-driven cases through the ciam-policy package, mirroring
 // tests/support/case_runner.rs call for call (preset + merge patch or a policy; histories
 // recorded event by event with record(); then evaluate / evaluateRecovery / evaluateChange /
-// validatePolicy / record), plus the error checks every runtime must pass. Imported by the
-// Node, Deno, edge-runtime, workerd and browser tests with the package's module object.
+// validatePolicy / record), plus the error checks every runtime must pass and the checks
+// that evaluate()'s fast path and JSON path agree (pathChecks). Imported by the Node, Deno,
+// edge-runtime, workerd and browser tests with the package's module object.
 
 /** RFC 7396 JSON merge patch (as merge_patch in the native runner). */
 export function mergePatch(target, patch) {
@@ -274,6 +275,8 @@ function sameResult(a, b) {
   return ["name", "code", "path", "message", "problems"].every((k) => a.error[k] === b.error[k]);
 }
 
+const isBoxed = (v) => v instanceof Number || v instanceof String || v instanceof Boolean || v instanceof BigInt;
+
 /** An own data property's value (a getter is not run: it may throw). */
 const peek = (object, key) => Object.getOwnPropertyDescriptor(object, key)?.value;
 /** Whether `request` has an own `field` that is a byte history (a getter is run, as evaluate() runs it). */
@@ -294,8 +297,8 @@ function viaJson(ciam, request) {
   if (request === null || typeof request !== "object" || !["history", "sourceHistory"].some((f) => isBytes(request, f))) {
     return { toJSON: () => request };
   }
-  // Boxed primitives are written as their value: the histories do not matter then.
-  if (request instanceof Number || request instanceof String || request instanceof Boolean) return { toJSON: () => request };
+  // Boxed primitives are written as their value (a BigInt not at all): the histories do not matter then.
+  if (isBoxed(request)) return { toJSON: () => request };
   // The own enumerable keys (`__proto__` kept as a key; getters still read only when
   // JSON.stringify reads them) on the same prototype: what JSON.stringify sees.
   const copy = Object.create(Object.getPrototypeOf(request));
@@ -311,7 +314,7 @@ function viaJson(ciam, request) {
 }
 
 /** A short, readable rendering of a request for failure messages (prototypes, boxes, bytes, toJSON shown). */
-export function describe(v, depth = 0) {
+function describe(v, depth = 0) {
   if (typeof v === "bigint") return `${v}n`;
   if (typeof v === "number") return Object.is(v, -0) ? "-0" : String(v);
   if (typeof v === "string") return JSON.stringify(v.length > 24 ? `${v.slice(0, 24)}…(${v.length})` : v);
@@ -322,7 +325,7 @@ export function describe(v, depth = 0) {
   const proto = Object.getPrototypeOf(v);
   let tag = "";
   if (proto === null) tag = "Object.create(null) ";
-  else if (v instanceof Number || v instanceof String || v instanceof Boolean) tag = `new ${proto.constructor.name}(${describe(v.valueOf())}) `;
+  else if (isBoxed(v)) tag = `Object(${describe(v.valueOf())}) `;
   else if (v instanceof Date || v instanceof Map) tag = `${proto.constructor.name} `;
   else if (proto !== Object.prototype && proto !== Array.prototype) tag = `Object.create(${describe(proto, depth + 1)}) `;
   const own = Object.keys(v).map((k) => {
@@ -336,7 +339,7 @@ export function describe(v, depth = 0) {
 const LEAVES = [
   -1, 0, -0, 1, 1.5, 3, 4, 100, 100.5, 1e21, 2 ** 53, 2 ** 53 + 2, 2 ** 63, -(2 ** 63), NaN, Infinity, -Infinity, 5e-324, 1e-7, 0.1 + 0.2,
   1800000000, 1800000000.5, 253402300799, 253402300800,
-  "", "x", "login", "payout", "pwd", "passkey", "sms", "vpn", "tor", "none", "DE", "EUR", "203.0.113.7", "é", "🙂", "\u0000", '"\\',
+  "", "x", "login", "payout", "pwd", "passkey", "sms", "vpn", "tor", "none", "DE", "EUR", "203.0.113.7", "é", "🙂", "\u0000", "\"\\",
   "a".repeat(256), "a".repeat(257),
   null, undefined, true, false, [], {}, ["pwd"], ["passkey", "passkey"], ["pwd", 1], 10n, () => 1, Symbol("s"), new Date(0),
 ];
@@ -368,6 +371,45 @@ function copyOf(node) {
   return copy;
 }
 
+/** The fields of each object of a request (by the key it is under; "" the request). */
+const LAYOUT = {
+  "": ["now", "action", "device", "network", "session", "account", "transaction"],
+  device: ["id", "botScore", "known", "managed"],
+  network: ["ip", "ipRisk", "anonymizer", "country", "lat", "lon"],
+  session: ["aal", "amr", "authTime"],
+  account: ["createdAt", "factors", "breached"],
+  transaction: ["amount", "currency"],
+};
+
+/** Values of the right type (most valid) for each field, for "set a field". */
+const FIELDS = {
+  now: [NOW, NOW - 86400, NOW + 0.5, 0],
+  action: ["login", "payout", "checkout", "view_orders", "add_payee", "change_email", "teleport"],
+  id: ["phone-1", "laptop-1", "evil-1", "new-device"],
+  botScore: [0, 2, 49.5, 50, 80, 100, 101],
+  known: [true, false],
+  managed: [true, false],
+  ip: ["203.0.113.7", "198.51.100.23", "2001:db8::1", "1.2.3"],
+  ipRisk: [0, 3, 49, 50, 79, 80, 100],
+  anonymizer: ["none", "vpn", "proxy", "tor", "hosting", "VPN"],
+  country: ["DE", "BR", "T1", "de"],
+  lat: [52.52, -23.5505, 0, 90, 91],
+  lon: [13.405, -46.6333, 0, 180, 181],
+  aal: [0, 1, 2, 3, 4],
+  amr: [["pwd"], ["pwd", "otp"], ["hwk"], []],
+  authTime: [NOW, NOW - 600, NOW - 86400, NOW + 1],
+  createdAt: [1700000000, NOW - 86400, NOW + 1],
+  factors: [["password"], ["passkey", "sms"], ["password", "email", "totp"], []],
+  breached: [true, false],
+  amount: [0, 120, 250, 250.01, 1000, 10000.5],
+  currency: ["EUR", "USD"],
+  device: [{ id: "phone-1" }, { id: "evil-1", botScore: 95 }, {}],
+  network: [{ ip: "203.0.113.7", country: "DE" }, { anonymizer: "tor", ipRisk: 90 }, {}],
+  session: [{ aal: 2, amr: ["pwd", "otp"], authTime: NOW - 60 }, { aal: 1, authTime: NOW }],
+  account: [{ factors: ["passkey"] }, { createdAt: NOW - 3600, breached: true }, {}],
+  transaction: [{ amount: 5000, currency: "EUR" }, { amount: 1, currency: "EUR" }],
+};
+
 /**
  * The ways a JS value can differ from its JSON text: each takes the node (object or array)
  * and a random source, and returns the node's replacement. `top` ones may also change the
@@ -375,6 +417,12 @@ function copyOf(node) {
  */
 const MUTATIONS = [
   { name: "set a key", top: true, apply: (n, r) => setKey(n, pickKey(n, r), LEAVES[r(LEAVES.length)]) },
+  { name: "set a field", top: true, apply: (n, r, where) => {
+    // A field of this object's layout (any field when the object has none, e.g. a list).
+    const names = Object.hasOwn(LAYOUT, where) ? LAYOUT[where] : Object.keys(FIELDS);
+    const key = names[r(names.length)];
+    return setKey(n, key, structuredClone(FIELDS[key][r(FIELDS[key].length)]));
+  } },
   { name: "delete a key", top: true, apply: (n, r) => {
     const c = copyOf(n);
     delete c[pickKey(n, r)];
@@ -401,7 +449,7 @@ const MUTATIONS = [
   { name: "getter", top: true, apply: (n, r) => {
     const c = copyOf(n);
     const k = pickKey(n, r);
-    const v = r(2) ? n[k] : LEAVES[r(LEAVES.length)];
+    const v = r(2) ? peek(n, k) : LEAVES[r(LEAVES.length)];
     Object.defineProperty(c, k, { get: () => v, enumerable: true, configurable: true });
     return c;
   } },
@@ -418,8 +466,10 @@ const MUTATIONS = [
   } },
   { name: "inherited toJSON", top: false, apply: (n) => withKeys(Object.create({ toJSON() { return { ...this, extra: 1 }; } }), n) },
   { name: "toJSON not a function", top: false, apply: (n) => Object.assign(copyOf(n), { toJSON: 1 }) },
-  { name: "typed array", top: false, apply: (n, r) => [new Uint8Array(0), new Uint8Array([1, 2]), new Map([["id", "x"]]), new Date(0)][r(4)] },
+  { name: "typed array, Map or Date", top: false, apply: (n, r) => [new Uint8Array(0), new Uint8Array([1, 2]), new Map([["id", "x"]]), new Date(0)][r(4)] },
 ];
+
+const SET_FIELD = MUTATIONS.find((m) => m.name === "set a field");
 
 /** Mutations of arrays (amr, factors). */
 const ARRAY_MUTATIONS = [
@@ -465,8 +515,9 @@ function mutate(request, r) {
     [replacement, name] = [m.apply(node, r), m.name];
   } else {
     const usable = MUTATIONS.filter((m) => path.length > 0 || m.top);
-    const m = usable[r(usable.length)];
-    [replacement, name] = [m.apply(node, r), m.name];
+    // A third of the time a valid-looking field value: decisions, not only errors, must agree.
+    const m = r(3) === 0 ? SET_FIELD : usable[r(usable.length)];
+    [replacement, name] = [m.apply(node, r, path.at(-1) ?? ""), m.name];
   }
   // Rebuild the path with plain copies down to the replaced node.
   const rebuild = (value, depth) => {
@@ -502,6 +553,10 @@ function edgeRequests(seen) {
     ["257-character device id", { ...good, device: { id: "d".repeat(257) } }],
     ["17 amr values", { ...good, session: { ...good.session, amr: Array(17).fill("pwd") } }],
     ["duplicate factors", { ...good, account: { factors: ["sms", "sms"] } }],
+    ["known and managed device", { ...good, device: { id: "new-device", known: true, managed: true } }],
+    ["unknown and unmanaged device", { ...good, device: { id: "phone-1", known: false, managed: false } }],
+    ["network with everything", { ...good, network: { ip: "2001:db8::1", ipRisk: 85, anonymizer: "vpn", country: "BR", lat: -23.5505, lon: -46.6333 } }],
+    ["breached account", { ...good, account: { createdAt: NOW - 86400, factors: ["password", "email"], breached: true } }],
     ["undefined and function fields", { ...good, device: { id: "phone-1", known: undefined, managed: () => true } }],
     ["null device and account.createdAt", { ...good, device: null, account: { createdAt: null, factors: ["passkey"] } }],
     ["unknown device key set to null", { ...good, device: { id: "phone-1", extra: null } }],
@@ -528,13 +583,14 @@ function edgeRequests(seen) {
  * requests (numbers, strings, nulls, arrays, unknown, inherited and non-enumerable keys,
  * toJSON, boxed primitives, getters, …), the fast path and the JSON path must give the same
  * decision, or errors with the same name, code, path, message and problems. Returns
- * `{ total, compared, skipped, failures }`; `skipped` counts requests whose byte history does
- * not decode, which have no JSON form to compare with.
+ * `{ total, compared, decided, skipped, failures }`: `decided` counts decisions via JSON,
+ * `skipped` requests whose byte history does not decode (no JSON form to compare with).
  */
 export function pathChecks(ciam, golden, mutations = 1000) {
   const failures = [];
   const bases = [];
   let compared = 0;
+  let decided = 0;
   let skipped = 0;
   const engines = [];
   const check = (label, engine, request) => {
@@ -546,6 +602,7 @@ export function pathChecks(ciam, golden, mutations = 1000) {
     const fast = attempt(ciam, engine, request);
     const json = attempt(ciam, engine, reference);
     compared++;
+    if (json.decision !== undefined) decided++;
     if (!sameResult(fast, json)) failures.push({ case: label, request: describe(request), evaluate: fast, viaJson: json });
   };
   try {
@@ -568,6 +625,9 @@ export function pathChecks(ciam, golden, mutations = 1000) {
     }
     const retail = ciam.PolicyEngine.fromPreset("ciam-retail");
     engines.push(retail);
+    // record() grows the input buffer without updating api.js's idea of where it is, so a
+    // later small call writes to a stale address: a large call (evaluate) first avoids that
+    // here. (Found while writing these checks; record() is not what they check.)
     retail.evaluate(GOOD);
     const seen = retail.record(null, { type: "sign_in_success", at: NOW - 3600, deviceId: "phone-1" });
     for (const [name, request] of edgeRequests(seen)) check(`edge: ${name}`, retail, request);
@@ -581,9 +641,17 @@ export function pathChecks(ciam, golden, mutations = 1000) {
         [request, what] = [again, `${what}; ${more}`];
       }
       if (r(8) === 0 && isContainer(request) && peek(request, "history") instanceof Uint8Array) {
-        const bytes = request.history.slice();
-        bytes[r(bytes.length)] ^= 1 + r(255);
-        request = Object.defineProperty(withKeys({}, request), "history", { value: r(2) ? bytes : ciam.decodeHistory(request.history), enumerable: true });
+        // Corrupt one byte, or give the JSON form instead (when the bytes decode).
+        let history = request.history.slice();
+        history[r(history.length)] ^= 1 + r(255);
+        if (r(2)) {
+          try {
+            history = ciam.decodeHistory(request.history);
+          } catch {
+            // not a history: keep the corrupted bytes
+          }
+        }
+        request = Object.defineProperty(withKeys({}, request), "history", { value: history, enumerable: true });
         what += ", history changed";
       }
       check(`${base.name}: ${what}`, base.engine, request);
@@ -591,12 +659,14 @@ export function pathChecks(ciam, golden, mutations = 1000) {
   } finally {
     for (const engine of engines) engine.free();
   }
-  return { total: compared + skipped, compared, skipped, failures };
+  return { total: compared + skipped, compared, decided, skipped, failures };
 }
 
 /** The counts of a pathChecks result and (with `detail`) its first disagreements, for a test's log and message. */
-export function pathReport({ compared, skipped, failures }, detail = true) {
-  const counts = `${compared} requests decided on the fast path and via JSON, ${failures.length} disagree (${skipped} with undecodable history bytes not compared)`;
+export function pathReport({ compared, decided, skipped, failures }, detail = true) {
+  const counts =
+    `${compared} requests through evaluate() and via JSON (${decided} decisions, ${compared - decided} errors via JSON), ` +
+    `${failures.length} disagree; ${skipped} with undecodable history bytes not compared`;
   if (!detail) return counts;
   const first = failures
     .slice(0, 8)
