@@ -16,7 +16,8 @@
 //!   (device, ip, channel and country are positions in their tables)
 //! ```
 //!
-//! Each table string is checked once, by the rule of its field in the JSON form.
+//! Each table string is checked once, by the rule of its field in the JSON form; for a
+//! decision, addresses are only checked to be address text (see [`Check`]).
 //!
 //! Encoding 1 (written by 0.1.0): `"CH" 1 flags [lastSuccessAt] count`, then per event
 //! `type fields at [deviceId] [ip] [country] [lat lon] [channel] [change]` with LEB128
@@ -126,7 +127,7 @@ pub fn decode(bytes: &[u8]) -> Result<History> {
 /// paths of a history given as `/history`.
 pub fn decode_refs<'a>(bytes: &'a [u8], events: &mut Vec<EventRef<'a>>) -> Result<Option<i64>> {
     events.clear();
-    match read(bytes, events)? {
+    match read(bytes, events, Check::Full)? {
         Read::Packed(packed) => {
             events.extend(packed.iter());
             Ok(packed.last_success_at)
@@ -145,7 +146,7 @@ pub struct ViewStorage<'a> {
 
 /// A validated view of a history given as bytes, its events kept in `storage`.
 pub fn view<'a>(bytes: &'a [u8], storage: &'a mut ViewStorage<'a>) -> Result<HistoryRef<'a>> {
-    match read(bytes, &mut storage.events)? {
+    match read(bytes, &mut storage.events, Check::Decision)? {
         Read::Packed(packed) => Ok(HistoryRef::packed(storage.packed.insert(packed))),
         Read::Events(last_success_at) => Ok(HistoryRef::new(last_success_at, &storage.events)),
     }
@@ -160,7 +161,7 @@ enum Read<'a> {
     Events(Option<i64>),
 }
 
-fn read<'a>(bytes: &'a [u8], events: &mut Vec<EventRef<'a>>) -> Result<Read<'a>> {
+fn read<'a>(bytes: &'a [u8], events: &mut Vec<EventRef<'a>>, check: Check) -> Result<Read<'a>> {
     if bytes.len() > MAX_ENCODED_BYTES {
         return Err(invalid(text!(bytes.len(), " bytes is larger than any history (", MAX_ENCODED_BYTES, ")")));
     }
@@ -171,7 +172,7 @@ fn read<'a>(bytes: &'a [u8], events: &mut Vec<EventRef<'a>>) -> Result<Read<'a>>
     let version = r.byte()?;
     let read = match version {
         1 => Read::Events(decode_v1(&mut r, events)?),
-        2 => Read::Packed(Packed::read(&mut r)?),
+        2 => Read::Packed(Packed::read(&mut r, check)?),
         _ => {
             let code = if version > ENCODING { ErrorCode::UnsupportedVersion } else { ErrorCode::InvalidHistory };
             return Err(Error::new(
@@ -187,51 +188,109 @@ fn read<'a>(bytes: &'a [u8], events: &mut Vec<EventRef<'a>>) -> Result<Read<'a>>
     Ok(read)
 }
 
-/// One of encoding 2's string tables: the strings' text and where each starts.
+/// One of encoding 2's string tables: the strings' bytes concatenated, and each one's length.
+/// Small on purpose: a decision reads it in place and moves it around by value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Table<'a> {
     text: &'a str,
-    starts: [u16; MAX_EVENTS + 1],
-    len: usize,
+    lengths: &'a [u8],
+}
+
+/// Whether every byte is printable ASCII without space (0x21–0x7E, as
+/// [`validate::is_short_id`]), eight bytes at a time: a table's bytes are checked on every
+/// decision.
+fn all_graphic(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let w = <[u8; 8]>::try_from(word).map_or(0, u64::from_le_bytes);
+        // "Has a byte below 0x21" and "has a byte above 0x7E" (Anderson's bit hacks, exact
+        // for these bounds).
+        let below = w.wrapping_sub(0x21 * ONES) & !w & HIGH_BITS;
+        let above = (w.wrapping_add(ONES) | w) & HIGH_BITS;
+        if below | above != 0 {
+            return false;
+        }
+    }
+    words.remainder().iter().all(|b| matches!(b, b'!'..=b'~'))
+}
+
+/// Countries: as [`validate::is_country`].
+fn all_country_bytes(bytes: &[u8]) -> bool {
+    bytes.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// How much of a history's strings is checked when it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// Everything, by the rules of the JSON form: decoding, and `record` (which writes the
+    /// strings back).
+    Full,
+    /// For a decision: every string within its table's lengths and alphabet, where the
+    /// alphabet of addresses is printable ASCII: they are not parsed. A decision only ever compares a stored address with the request's (parsed)
+    /// one for equality, so text that is not an address can only ever be "another address";
+    /// parsing every stored address was half the time of a decision with a full history.
+    Decision,
 }
 
 impl<'a> Table<'a> {
-    /// Read a table, checking each string once by `check`.
-    fn read(r: &mut Reader<'a>, valid: &mut bool, check: impl Fn(&str) -> bool) -> Result<Table<'a>> {
-        let len = usize::from(r.byte()?);
-        if len > MAX_EVENTS {
-            return Err(invalid(text!(len, " strings is more than a history holds")));
+    /// Read a table, clearing `valid` unless every string's length is in `lengths` and the
+    /// bytes pass `alphabet`.
+    fn read(
+        r: &mut Reader<'a>,
+        lengths: core::ops::RangeInclusive<u8>,
+        alphabet: fn(&[u8]) -> bool,
+        valid: &mut bool,
+    ) -> Result<Table<'a>> {
+        let count = usize::from(r.byte()?);
+        if count > MAX_EVENTS {
+            return Err(invalid(text!(count, " strings is more than a history holds")));
         }
-        let lengths = r.take(len)?;
-        let mut starts = [0u16; MAX_EVENTS + 1];
-        let mut end = 0u16;
-        for (slot, n) in starts.iter_mut().skip(1).zip(lengths) {
-            end += u16::from(*n);
-            *slot = end;
-        }
-        // One UTF-8 check for the whole table; each string is then a slice of it.
-        let text = core::str::from_utf8(r.take(usize::from(end))?).map_err(|_| invalid("a string is not UTF-8".into()))?;
-        let table = Table { text, starts, len };
-        for i in 0..len {
-            match table.get(i) {
-                Some(string) => *valid &= check(string),
-                None => return Err(invalid("a string is cut inside a character".into())),
-            }
-        }
-        Ok(table)
+        let string_lengths = r.take(count)?;
+        let bytes = r.take(string_lengths.iter().map(|n| usize::from(*n)).sum())?;
+        *valid &= string_lengths.iter().all(|n| lengths.contains(n)) && alphabet(bytes);
+        // Every alphabet is ASCII, so a valid table is UTF-8 throughout; an invalid one is
+        // reported by the full check, which reads its strings (this keeps them text).
+        let text = core::str::from_utf8(bytes).map_err(|_| invalid("a string is not UTF-8".into()))?;
+        Ok(Table { text, lengths: string_lengths })
     }
 
-    /// The position of `text` in the table.
+    fn len(&self) -> usize {
+        self.lengths.len()
+    }
+
+    /// The strings in table order (a string cut inside a character reads as empty).
+    fn strings(&self) -> impl Iterator<Item = &'a str> + '_ {
+        let text = self.text;
+        self.lengths.iter().scan(0usize, move |start, n| {
+            let end = *start + usize::from(*n);
+            let string = text.get(*start..end).unwrap_or_default();
+            *start = end;
+            Some(string)
+        })
+    }
+
+    /// The position of `text` in the table: a walk over the lengths, comparing bytes only
+    /// where the length matches.
     fn find(&self, text: Option<&str>) -> Option<usize> {
-        let text = text?;
-        (0..self.len).find(|i| self.get(*i) == Some(text))
+        let wanted = text?.as_bytes();
+        let bytes = self.text.as_bytes();
+        let mut start = 0usize;
+        for (i, n) in self.lengths.iter().enumerate() {
+            let end = start + usize::from(*n);
+            if end - start == wanted.len() && bytes.get(start..end) == Some(wanted) {
+                return Some(i);
+            }
+            start = end;
+        }
+        None
     }
 
-    #[inline(always)]
     fn get(&self, i: usize) -> Option<&'a str> {
-        let start = usize::from(*self.starts.get(i)?);
-        let end = usize::from(*self.starts.get(i + 1)?);
-        self.text.get(start..end)
+        let length = usize::from(*self.lengths.get(i)?);
+        let start: usize = self.lengths.get(..i)?.iter().map(|n| usize::from(*n)).sum();
+        self.text.get(start..start + length)
     }
 }
 
@@ -247,7 +306,7 @@ pub struct Packed<'a> {
 
 impl<'a> Packed<'a> {
     /// Read and validate everything after the version byte.
-    fn read(r: &mut Reader<'a>) -> Result<Packed<'a>> {
+    fn read(r: &mut Reader<'a>, check: Check) -> Result<Packed<'a>> {
         let flags = r.byte()?;
         if flags & !HAS_LAST_SUCCESS != 0 {
             return Err(invalid("unknown header flags".into()));
@@ -255,16 +314,24 @@ impl<'a> Packed<'a> {
         let last_success_at = if flags & HAS_LAST_SUCCESS != 0 { Some(r.u40()?) } else { None };
         let mut valid = last_success_at.is_none_or(|at| at <= MAX_TIME);
         let tables = [
-            Table::read(r, &mut valid, |text| validate::is_short_id(text, MAX_DEVICE_ID_LEN))?,
-            Table::read(r, &mut valid, |text| text.len() <= MAX_IP_LEN && validate::is_ip(text))?,
-            Table::read(r, &mut valid, |text| validate::is_short_id(text, MAX_CHANNEL_LEN))?,
-            Table::read(r, &mut valid, |text| validate::is_country(text.as_bytes()))?,
+            Table::read(r, 1..=MAX_DEVICE_ID_LEN as u8, all_graphic, &mut valid)?,
+            Table::read(r, 2..=MAX_IP_LEN as u8, all_graphic, &mut valid)?,
+            Table::read(r, 1..=MAX_CHANNEL_LEN as u8, all_graphic, &mut valid)?,
+            Table::read(r, 2..=2, all_country_bytes, &mut valid)?,
         ];
+        if check == Check::Full {
+            let [_, addresses, ..] = &tables;
+            valid &= addresses.strings().all(validate::is_ip);
+        }
         let count = usize::from(r.byte()?);
         if count > MAX_EVENTS {
             return Err(invalid(text!(count, " events is more than a history holds (", MAX_EVENTS, ")")));
         }
         let packed = Packed { last_success_at, tables, records: r.take(count * RECORD)? };
+        // One pass over the records (it runs on every decision): a structural problem is an
+        // error at once; a value out of its range clears `valid` for the full check below.
+        let [devices, addresses, channels, countries] = tables.map(|t| t.len());
+        let in_table = |fields: u8, field: u8, index: u8, len: usize| fields & field == 0 || usize::from(index) < len;
         let mut counts = [0usize; 4];
         let mut previous_at = 0;
         for record in packed.records.chunks_exact(RECORD) {
@@ -274,22 +341,22 @@ impl<'a> Packed<'a> {
             else {
                 continue;
             };
-            let change = kind >> 4;
-            let Some(event_type) = EventType::ALL.get(usize::from(kind & 15)) else {
+            let type_index = usize::from(kind & 15);
+            let Some(class) = CLASS_OF_TYPE.get(type_index).copied().filter(|class| *class < 4) else {
                 return Err(invalid(text!("unknown event type ", kind & 15)));
             };
-            if usize::from(change) > ChangeKind::ALL.len() {
-                return Err(invalid(text!("unknown change kind ", change - 1)));
+            if usize::from(kind >> 4) > ChangeKind::ALL.len() {
+                return Err(invalid(text!("unknown change kind ", (kind >> 4) - 1)));
             }
             if fields & !(FIELD_DEVICE | FIELD_IP | FIELD_COUNTRY | FIELD_COORDINATES | FIELD_CHANNEL) != 0 || spare != 0 {
                 return Err(invalid("unknown event fields".into()));
             }
-            for (table, (present, index)) in
-                packed.tables.iter().zip([(FIELD_DEVICE, device), (FIELD_IP, ip), (FIELD_CHANNEL, channel), (FIELD_COUNTRY, country)])
+            if !(in_table(fields, FIELD_DEVICE, device, devices)
+                && in_table(fields, FIELD_IP, ip, addresses)
+                && in_table(fields, FIELD_CHANNEL, channel, channels)
+                && in_table(fields, FIELD_COUNTRY, country, countries))
             {
-                if fields & present != 0 && usize::from(index) >= table.len {
-                    return Err(invalid(text!("string ", index, " is not in its table")));
-                }
+                return Err(invalid("a string position is not in its table".into()));
             }
             if fields & FIELD_COORDINATES != 0 {
                 let lat = i32::from_le_bytes([lat0, lat1, lat2, lat3]);
@@ -297,9 +364,9 @@ impl<'a> Packed<'a> {
                 valid &= lat.unsigned_abs() <= 900_000 && lon.unsigned_abs() <= 1_800_000;
             }
             let at = i64::from(u32::from_le_bytes([a0, a1, a2, a3])) | i64::from(a4) << 32;
-            valid &= at <= MAX_TIME && at >= previous_at && (*event_type != EventType::CredentialChange || change != 0);
+            valid &= at <= MAX_TIME && at >= previous_at && (type_index != CREDENTIAL_CHANGE || kind >> 4 != 0);
             previous_at = at;
-            if let Some(n) = counts.get_mut(super::class_index(*event_type)) {
+            if let Some(n) = counts.get_mut(usize::from(class)) {
                 *n += 1;
             }
         }
@@ -387,6 +454,21 @@ impl<'a> Packed<'a> {
         }
     }
 }
+
+/// The type code of `credential_change`, the only event with a change kind.
+const CREDENTIAL_CHANGE: usize = EventType::CredentialChange as usize;
+
+/// Each type code's class position (see [`super::class_index`]); 4 (no class) for codes no
+/// event has.
+const CLASS_OF_TYPE: [u8; 16] = {
+    let mut classes = [4u8; 16];
+    let mut i = 0;
+    while i < EventType::ALL.len() {
+        classes[i] = super::class_index(EventType::ALL[i]) as u8;
+        i += 1;
+    }
+    classes
+};
 
 /// The full, path-naming check of decoded events that a quick check found wrong.
 fn problems(last_success_at: Option<i64>, events: &[EventRef<'_>]) -> Error {
@@ -519,4 +601,27 @@ fn unzigzag(value: u64) -> Result<i64> {
 
 fn event_type(code: u8) -> Result<EventType> {
     EventType::ALL.get(usize::from(code)).copied().ok_or_else(|| invalid(text!("unknown event type ", code)))
+}
+
+#[cfg(test)]
+mod tests {
+    // PANIC SAFETY: tests.
+    #![allow(clippy::indexing_slicing)]
+    use super::all_graphic;
+
+    #[test]
+    fn the_word_check_agrees_with_the_byte_check() {
+        // Every byte value at every position of every length up to three words and a bit.
+        for len in 1..=27 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = byte;
+                    assert_eq!(all_graphic(&bytes), matches!(byte, b'!'..=b'~'), "{byte:#x} at {at} of {len}");
+                }
+            }
+        }
+        assert!(all_graphic(b""));
+        assert!(all_graphic(b"!~!~!~!~!~!~!~!~!~"));
+    }
 }

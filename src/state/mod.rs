@@ -78,7 +78,7 @@ const CLASSES: [Class; 4] = [Class::Success, Class::Failure, Class::RecoveryAtte
 impl EventType {
     // Called for every event by every rule; the size-optimised build would not inline it.
     #[inline(always)]
-    fn class(self) -> Class {
+    const fn class(self) -> Class {
         match self {
             EventType::SignInSuccess | EventType::StepUpSuccess => Class::Success,
             EventType::SignInFailure | EventType::StepUpFailure => Class::Failure,
@@ -500,7 +500,7 @@ pub(crate) fn check_refs(problems: &mut Vec<Problem>, base: &str, last_success_a
 }
 
 /// The position of an event type's class in [`within_caps`]'s counts.
-pub(crate) fn class_index(kind: EventType) -> usize {
+pub(crate) const fn class_index(kind: EventType) -> usize {
     match kind.class() {
         Class::Success => 0,
         Class::Failure => 1,
