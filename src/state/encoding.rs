@@ -460,6 +460,8 @@ const CREDENTIAL_CHANGE: usize = EventType::CredentialChange as usize;
 
 /// Each type code's class position (see [`super::class_index`]); 4 (no class) for codes no
 /// event has.
+// PANIC SAFETY: evaluated at compile time; an index out of bounds would not compile.
+#[allow(clippy::indexing_slicing)]
 const CLASS_OF_TYPE: [u8; 16] = {
     let mut classes = [4u8; 16];
     let mut i = 0;
