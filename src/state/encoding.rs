@@ -272,14 +272,16 @@ impl<'a> Table<'a> {
     }
 
     /// The position of `text` in the table: a walk over the lengths, comparing bytes only
-    /// where the length matches.
+    /// where the length and the last byte match (stored addresses and device ids tend to
+    /// share their beginnings, not their ends).
     fn find(&self, text: Option<&str>) -> Option<usize> {
         let wanted = text?.as_bytes();
+        let last = *wanted.last()?;
         let bytes = self.text.as_bytes();
         let mut start = 0usize;
         for (i, n) in self.lengths.iter().enumerate() {
             let end = start + usize::from(*n);
-            if end - start == wanted.len() && bytes.get(start..end) == Some(wanted) {
+            if end - start == wanted.len() && bytes.get(end.wrapping_sub(1)) == Some(&last) && bytes.get(start..end) == Some(wanted) {
                 return Some(i);
             }
             start = end;
