@@ -399,11 +399,17 @@ impl<'a> Packed<'a> {
     /// the tables are compared, each request value looked up once.
     pub(crate) fn facts(&self, keys: &Keys<'_>, now: i64, f: &mut dyn FnMut(Fact)) {
         let [devices, ips, _, countries] = &self.tables;
-        let (device, ip, country) = (devices.find(keys.device), ips.find(keys.ip), countries.find(keys.country));
-        let compare = |present: bool, index: u8, key: Option<usize>| match (present, key) {
-            (false, _) => Match::Absent,
-            (true, Some(key)) if key == usize::from(index) => Match::Same,
-            _ => Match::Other,
+        // Table positions fit a byte; 256 stands for "not in the table".
+        let position_of = |table: &Table<'_>, key: Option<&str>| table.find(key).and_then(|i| u16::try_from(i).ok()).unwrap_or(256);
+        let (device, ip, country) = (position_of(devices, keys.device), position_of(ips, keys.ip), position_of(countries, keys.country));
+        let compare = |fields: u8, field: u8, index: u8, key: u16| {
+            if fields & field == 0 {
+                Match::Absent
+            } else if u16::from(index) == key {
+                Match::Same
+            } else {
+                Match::Other
+            }
         };
         for (position, record) in self.records.chunks_exact(RECORD).enumerate() {
             let Ok(&[kind, fields, a0, a1, a2, a3, a4, d, i, _, c, ..]) = <&[u8; RECORD]>::try_from(record) else { continue };
@@ -414,9 +420,9 @@ impl<'a> Packed<'a> {
             f(Fact {
                 kind: EventType::ALL.get(usize::from(kind & 15)).copied().unwrap_or(EventType::SignOutEverywhere),
                 at,
-                device: compare(fields & FIELD_DEVICE != 0, d, device),
-                ip: compare(fields & FIELD_IP != 0, i, ip),
-                country: compare(fields & FIELD_COUNTRY != 0, c, country),
+                device: compare(fields, FIELD_DEVICE, d, device),
+                ip: compare(fields, FIELD_IP, i, ip),
+                country: compare(fields, FIELD_COUNTRY, c, country),
                 position,
             });
         }
