@@ -7,11 +7,14 @@ import { pathToFileURL } from "node:url";
 
 const [pkgDir, countArg] = process.argv.slice(2);
 const count = Number(countArg);
-// The glue directly (not the node entry) so the instance's exports, and its memory, are visible.
+// The glue and the API directly (not the node entry), instantiated the way the entry does it,
+// so the instance's exports, and its memory, are visible.
 const glue = await import(pathToFileURL(path.join(pkgDir, "ciam_policy.js")).href);
+const api = await import(pathToFileURL(path.join(pkgDir, "api.js")).href);
 const wasm = glue.initSync({ module: fs.readFileSync(path.join(pkgDir, "ciam_policy_bg.wasm")) });
+api.attach(wasm);
 const fixtures = JSON.parse(fs.readFileSync(new URL("./fixtures.json", import.meta.url), "utf8"));
-const engine = glue.PolicyEngine.fromPreset(fixtures.preset);
+const engine = api.PolicyEngine.fromPreset(fixtures.preset);
 let history = null;
 for (const event of fixtures.historyEvents) history = engine.record(history, event);
 const requests = [fixtures.requests.login, { ...fixtures.requests.payout, history }, fixtures.requests.stepUp];

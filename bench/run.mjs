@@ -376,6 +376,30 @@ if (results.memory) {
   lines.push(`| wasm linear memory | ${mib(m.before.wasm)} | ${mib(m.after.wasm)} | ${mib(m.after.wasm - m.before.wasm)} |`);
   lines.push("");
 }
+// The issue's budgets, met or missed in this run (printed, never asserted: timing is noisy).
+const budgets = [];
+if (results.timings["evaluate: login, empty history"]) {
+  const t = (name) => results.timings[name].median;
+  budgets.push(["evaluate, login with empty history", "≤ 1 µs", ns(t("evaluate: login, empty history")), t("evaluate: login, empty history") <= 1000]);
+  budgets.push(["evaluate, payout with full history", "≤ 3 µs", ns(t("evaluate: payout, full history")), t("evaluate: payout, full history") <= 3000]);
+  const times = 1 / results.ratios["step-up: ours / cedar-wasm (preparsed)"];
+  budgets.push(["step-up against cedar-wasm (preparsed)", "≥ 50× faster", `${times.toFixed(1)}× faster`, times >= 50]);
+}
+if (Object.keys(results.size).length) {
+  const ours = Object.entries(results.size).filter(([name]) => !name.startsWith("cedar"));
+  const [worst, size] = ours.reduce((a, b) => (b[1].gzip > a[1].gzip ? b : a));
+  budgets.push([`gzipped wasm + JS per runtime (largest: ${worst})`, "≤ 64 KiB", kib(size.gzip), size.gzip <= 64 * 1024]);
+}
+if (results.cold.node) {
+  budgets.push(["Node cold start, import → first decision", "≤ 5 ms", `${results.cold.node.firstDecisionMs.toFixed(1)} ms`, results.cold.node.firstDecisionMs <= 5]);
+}
+if (budgets.length) {
+  results.budgets = budgets.map(([budget, limit, measured, met]) => ({ budget, limit, measured, met }));
+  lines.push("| budget | limit | this run | |");
+  lines.push("|---|---:|---:|---|");
+  for (const [budget, limit, measured, met] of budgets) lines.push(`| ${budget} | ${limit} | ${measured} | ${met ? "met" : "missed"} |`);
+  lines.push("");
+}
 for (const note of results.notes ?? []) lines.push(`note: ${note}`);
 lines.push(`load average at end ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 console.log(lines.join("\n"));
