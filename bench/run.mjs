@@ -146,9 +146,13 @@ if (wanted("evaluate")) {
   if (beforeDir) {
     const old = await import(pathToFileURL(path.join(path.resolve(beforeDir), "node.mjs")).href);
     const oldEngine = old.PolicyEngine.fromPreset(fixtures.preset);
-    check("before: payout", oldEngine.evaluate(requests.payout).outcome, "allow");
+    // The history as the other build records it (its byte encoding may differ).
+    let oldHistory = null;
+    for (const event of fixtures.historyEvents) oldHistory = oldEngine.record(oldHistory, event);
+    const oldPayout = { ...fixtures.requests.payout, history: oldHistory };
+    check("before: payout", oldEngine.evaluate(oldPayout).outcome, "allow");
     cases["before: evaluate: login, empty history"] = () => oldEngine.evaluate(requests.login);
-    cases["before: evaluate: payout, full history"] = () => oldEngine.evaluate(requests.payout);
+    cases["before: evaluate: payout, full history"] = () => oldEngine.evaluate(oldPayout);
     cases["before: evaluate: step-up"] = () => oldEngine.evaluate(requests.stepUp);
   }
   Object.assign(results.timings, measure(cases));
