@@ -6,7 +6,7 @@
 // hits them alike. Writes the figures to target/bench/results.json too.
 //
 // Usage: npm run bench [-- --smoke]   (--smoke: few iterations, for CI; figures meaningless)
-//        node bench/run.mjs [--smoke] [--pkg DIR] [--only evaluate,cold,size,memory] [--before DIR]
+//        node bench/run.mjs [--smoke] [--pkg DIR] [--only evaluate,cold,size,memory,breakdown] [--before DIR]
 //        --before DIR: also time the evaluate cases of another build (e.g. a copy of pkg/ from
 //        before a change), interleaved with this one's, for a before/after in one run.
 // Timing assertions live nowhere: the suite only fails when something does not work.
@@ -18,6 +18,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { cedarCall, floorDecision } from "./cedar.mjs";
+import { measure, median } from "./timing.mjs";
 import { runtimeFiles } from "../scripts/runtime-files.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -62,44 +63,6 @@ const requests = {
   stepUp: fixtures.requests.stepUp,
   recovery: fixtures.requests.recovery,
 };
-
-// ---------------------------------------------------------------------------------------
-// Timing: calibrate each case to ROUND_MS per round, then interleave the rounds.
-
-function calibrate(fn) {
-  let n = 1;
-  for (;;) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) fn();
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (ms >= ROUND_MS / 4 || n >= 1 << 24) return Math.max(1, Math.round((n * ROUND_MS) / Math.max(ms, 0.001)));
-    n *= 4;
-  }
-}
-
-let sink = 0;
-function measure(cases) {
-  const entries = Object.entries(cases).map(([name, fn]) => {
-    for (let i = 0; i < 200; i++) fn(); // warm up (JIT tiers) before calibrating
-    return { name, fn, iterations: calibrate(fn), samples: [] };
-  });
-  for (let round = 0; round < ROUNDS; round++) {
-    // Rotate the order each round so no case always runs first (or right after GC pressure).
-    for (let k = 0; k < entries.length; k++) {
-      const e = entries[(round + k) % entries.length];
-      const start = process.hrtime.bigint();
-      for (let i = 0; i < e.iterations; i++) sink ^= e.fn() ? 1 : 0;
-      e.samples.push(Number(process.hrtime.bigint() - start) / e.iterations);
-    }
-  }
-  return Object.fromEntries(entries.map((e) => [e.name, summarize(e.samples)]));
-}
-
-function summarize(samples) {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return { median: at(0.5), p25: at(0.25), p75: at(0.75), rounds: s.length };
-}
 
 // ---------------------------------------------------------------------------------------
 // Cases.
@@ -155,7 +118,7 @@ if (wanted("evaluate")) {
     cases["before: evaluate: payout, full history"] = () => oldEngine.evaluate(oldPayout);
     cases["before: evaluate: step-up"] = () => oldEngine.evaluate(requests.stepUp);
   }
-  Object.assign(results.timings, measure(cases));
+  Object.assign(results.timings, measure(Object.entries(cases).map(([name, fn]) => ({ name, fn })), { rounds: ROUNDS, roundMs: ROUND_MS }));
 
   const t = (name) => results.timings[name].median;
   const step = t("evaluate: step-up");
@@ -190,11 +153,6 @@ function tokenCases() {
 
 // ---------------------------------------------------------------------------------------
 // Cold start.
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function nodeColdStart(which) {
   const runs = [];
@@ -328,6 +286,19 @@ if (wanted("memory")) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Where the time goes (bench/breakdown.mjs, in fresh processes): each evaluate case cut into
+// its JS and wasm parts, and a Node cold start phase by phase.
+
+if (wanted("breakdown")) {
+  const breakdown = (...rest) => JSON.parse(execFileSync(process.execPath, [path.join(here, "breakdown.mjs"), ...rest], { cwd: root, encoding: "utf8" }));
+  const split = breakdown("split", pkgDir, String(ROUNDS), String(ROUND_MS));
+  const runs = Array.from({ length: COLD_RUNS }, () => breakdown("cold", pkgDir));
+  check("breakdown cold start decision", runs[0].first, "step_up");
+  const phases = Object.fromEntries(Object.keys(runs[0].phases).map((phase) => [phase, median(runs.map((r) => r.phases[phase]))]));
+  results.breakdown = { split: Object.fromEntries(Object.entries(split).map(([name, s]) => [name, s.median])), coldPhases: phases, coldRuns: runs.length };
+}
+
+// ---------------------------------------------------------------------------------------
 // Report.
 
 function machine() {
@@ -380,6 +351,21 @@ if (results.memory) {
   lines.push(`| wasm linear memory | ${mib(m.before.wasm)} | ${mib(m.after.wasm)} | ${mib(m.after.wasm - m.before.wasm)} |`);
   lines.push("");
 }
+if (results.breakdown) {
+  const b = results.breakdown;
+  lines.push("| where the time goes: one evaluate call | whole | pack the request (JS) | the wasm call | build the decision (JS) |");
+  lines.push("|---|---:|---:|---:|---:|");
+  for (const name of ["login", "step-up", "payout"]) {
+    const part = (p) => ns(b.split[`${name}: ${p}`]);
+    lines.push(`| ${name} | ${part("whole call")} | ${part("pack the request (JS)")} | ${part("the wasm call")} | ${part("build the decision (JS)")} |`);
+  }
+  lines.push("");
+  lines.push(`| where the time goes: Node cold start, phase by phase (median of ${b.coldRuns}) | ms |`);
+  lines.push("|---|---:|");
+  for (const [phase, ms] of Object.entries(b.coldPhases)) lines.push(`| ${phase} | ${ms.toFixed(2)} |`);
+  lines.push(`| sum | ${Object.values(b.coldPhases).reduce((a, m) => a + m, 0).toFixed(2)} |`);
+  lines.push("");
+}
 // The issue's budgets, met or missed in this run (printed, never asserted: timing is noisy).
 const budgets = [];
 if (results.timings["evaluate: login, empty history"]) {
@@ -409,4 +395,3 @@ lines.push(`load average at end ${os.loadavg().map((l) => l.toFixed(2)).join(" "
 console.log(lines.join("\n"));
 fs.mkdirSync(path.join(root, "target", "bench"), { recursive: true });
 fs.writeFileSync(path.join(root, "target", "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-if (sink === 42) console.log(""); // keep results observable so no case is optimized away
