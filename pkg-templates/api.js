@@ -83,15 +83,15 @@ function input(length) {
 /** JSON text (and optionally bytes after it) into the input; returns their places. */
 function putText(text, ...bytes) {
   // UTF-8 takes at most three bytes per UTF-16 unit.
-  const room = text.length * 3 + bytes.reduce((n, b) => n + b.length, 0);
+  const room = text.length * 3 + bytes.reduce((n, b) => n + byteLength(b), 0);
   const at = input(room);
   const written = encoder.encodeInto(text, u8.subarray(at, at + text.length * 3)).written;
   const parts = [];
   let next = written;
   for (const b of bytes) {
-    u8.set(b, at + next);
-    parts.push(next, b.length);
-    next += b.length;
+    const length = copyBytes(b, at + next);
+    parts.push(next, length);
+    next += length;
   }
   return { length: written, parts };
 }
@@ -236,9 +236,6 @@ const W_FACTORS = 69;
 const W_STRINGS_END = 101;
 const MAX_LIST = 16;
 const MAX_STRING = 256;
-/** Room for the fixed layout and the longest strings it takes (6 fields and 32 list items);
- * histories are added to it. */
-const PACKED_ROOM = HEAP + (6 + 2 * MAX_LIST) * MAX_STRING;
 
 const DEVICE_KEYS = new Set(["id", "botScore", "known", "managed"]);
 const NETWORK_KEYS = new Set(["ip", "ipRisk", "anonymizer", "country", "lat", "lon"]);
@@ -265,9 +262,8 @@ const F_BREACHED = 1 << 18;
 const F_HISTORY = 1 << 19;
 const F_SOURCE_HISTORY = 1 << 20;
 
-// Packing state: where the request starts (8-aligned) and its offset in the input, the next
-// free heap byte, and the end of the room.
-let base, offset, heap, end;
+// Where the last packed request starts (8-aligned), and its offset in the input.
+let base, offset;
 
 /** The fields JSON.stringify would write: own, enumerable, not undefined, functions or symbols. */
 function absent(v) {
@@ -279,12 +275,12 @@ const ARRAY_PROTOTYPE = Array.prototype;
 
 /**
  * An object whose `for…in` keys are exactly the keys JSON.stringify writes: a plain object
- * (so not an array, a boxed primitive, a class instance or a null-prototype object, which go
- * as JSON text) without `toJSON`. Inherited enumerable keys are ruled out once per request by
+ * (so not an array — nor a Proxy of one that claims Object.prototype —, a boxed primitive, a
+ * class instance or a null-prototype object, which go as JSON text) without `toJSON`. Inherited enumerable keys are ruled out once per request by
  * `untouchedPrototypes`.
  */
 function plain(v) {
-  return v !== null && typeof v === "object" && Object.getPrototypeOf(v) === OBJECT_PROTOTYPE && typeof v.toJSON !== "function";
+  return v !== null && typeof v === "object" && Object.getPrototypeOf(v) === OBJECT_PROTOTYPE && !Array.isArray(v) && typeof v.toJSON !== "function";
 }
 
 /**
@@ -298,33 +294,34 @@ function untouchedPrototypes() {
   return true;
 }
 
+// Bytes (histories, peppers) are taken as bytes only when they really are a Uint8Array, of any
+// realm: the check reads the typed array's internal name, which neither a subclass nor a Proxy
+// can fake, and lengths are read the same way, so no getter of the caller's runs while bytes
+// are copied. A Uint8Array whose buffer was transferred away has no bytes.
+const TYPED_ARRAY = Object.getPrototypeOf(Uint8Array.prototype);
+const typedArrayName = Object.getOwnPropertyDescriptor(TYPED_ARRAY, Symbol.toStringTag).get;
+const typedArrayLength = Object.getOwnPropertyDescriptor(TYPED_ARRAY, "byteLength").get;
+
+/** `v` when it is a Uint8Array, otherwise undefined. */
+function bytesOrUndefined(v) {
+  return typedArrayName.call(v) === "Uint8Array" ? v : undefined;
+}
+
+/** The length of a Uint8Array now. */
+function byteLength(bytes) {
+  return typedArrayLength.call(bytes);
+}
+
+/** Copy a Uint8Array into the module's memory at `at`; its length. */
+function copyBytes(bytes, at) {
+  const length = byteLength(bytes);
+  if (length > 0) u8.set(bytes, at);
+  return length;
+}
+
 /** A finite number as JSON writes it back (-0 becomes 0), or undefined. */
 function finite(v) {
   return typeof v === "number" && Number.isFinite(v) ? v + 0 : undefined;
-}
-
-/** Put an ASCII string in the heap and its place in word slot `slot`; false when it cannot be packed. */
-function str(slot, s) {
-  if (typeof s !== "string" || s.length > MAX_STRING || heap + s.length > end) return false;
-  const w = (base >>> 2) + slot;
-  u32[w] = heap - base;
-  u32[w + 1] = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 127) return false;
-    u8[heap++] = c;
-  }
-  return true;
-}
-
-function bytes(slot, b) {
-  if (!(b instanceof Uint8Array) || heap + b.length > end) return false;
-  const w = (base >>> 2) + slot;
-  u32[w] = heap - base;
-  u32[w + 1] = b.length;
-  u8.set(b, heap);
-  heap += b.length;
-  return true;
 }
 
 /**
@@ -335,49 +332,96 @@ function bytes(slot, b) {
  * `for…in`, which on plain objects with untouched prototypes visits exactly the keys
  * JSON.stringify writes (the cheapest walk there is: Object.keys or an own-key check per key
  * cost two to three times more).
+ *
+ * Two phases: every value is read (getters run) into a staging area first, and only then
+ * written to the module's memory. A getter may call the engine again, and that call reuses
+ * the input buffer (and may move it when it grows it), so nothing is written while code of
+ * the caller's can still run. Each nesting depth has its own staging area, kept for reuse.
  */
 function pack(r) {
+  const depth = packDepth++;
   try {
-    return plain(r) && untouchedPrototypes() ? packPlain(r) : -1;
+    if (!plain(r) || !untouchedPrototypes()) return -1;
+    const staged = stagings[depth] ?? (stagings[depth] = new Staging());
+    return readRequest(r, staged) ? writeRequest(staged) : -1;
   } catch {
     return -1;
+  } finally {
+    packDepth--;
   }
 }
 
-function packPlain(r) {
-  const h = r.history;
-  const s = r.sourceHistory;
-  const room = PACKED_ROOM + (h instanceof Uint8Array ? h.length : 0) + (s instanceof Uint8Array ? s.length : 0);
-  const at = input(room);
-  base = (at + 7) & ~7;
-  offset = base - at;
-  heap = base + HEAP;
-  end = at + room;
-  const n = base >>> 3;
-  const w = base >>> 2;
+let packDepth = 0;
+const stagings = [];
+
+/** One request's values, read and checked, not yet written. */
+class Staging {
+  constructor() {
+    this.numbers = new Float64Array(9); // now, botScore, ipRisk, lat, lon, aal, authTime, createdAt, amount
+    this.texts = new Array(2 * (6 + 2 * MAX_LIST)).fill(""); // word slot, string, word slot, string, …
+    this.textCount = 0; // entries used in `texts` (two per string)
+    this.textLength = 0;
+    this.flags = 0;
+    this.amrCount = 0;
+    this.factorCount = 0;
+    this.history = undefined;
+    this.sourceHistory = undefined;
+  }
+}
+
+/** Stage an ASCII-able string for word slot `slot`; false when it cannot be packed. */
+function stageText(staged, slot, s) {
+  if (typeof s !== "string" || s.length > MAX_STRING) return false;
+  const i = staged.textCount;
+  // Each slot is staged at most once (object keys are unique), so `texts` cannot overflow;
+  // the check keeps a mistake here from growing it.
+  if (i >= staged.texts.length) return false;
+  staged.texts[i] = slot;
+  staged.texts[i + 1] = s;
+  staged.textCount = i + 2;
+  staged.textLength += s.length;
+  return true;
+}
+
+/** Stage an array of strings for the (offset, length) slots from `slots`; its length, or -1. */
+function list(staged, v, slots) {
+  if (!Array.isArray(v) || Object.getPrototypeOf(v) !== ARRAY_PROTOTYPE || typeof v.toJSON === "function") return -1;
+  // Read once, as JSON.stringify does: a getter may change it.
+  const length = v.length;
+  if (!(length <= MAX_LIST)) return -1;
+  for (let i = 0; i < length; i++) {
+    if (!stageText(staged, slots + 2 * i, v[i])) return -1;
+  }
+  return length;
+}
+
+/** Read and check every field of `r` into `staged`; false when `r` cannot be packed. */
+function readRequest(r, staged) {
+  const nums = staged.numbers;
+  staged.textCount = 0;
+  staged.textLength = 0;
+  staged.amrCount = 0;
+  staged.factorCount = 0;
+  staged.history = undefined;
+  staged.sourceHistory = undefined;
   let flags = 0;
-  u32[w + W_AMR_COUNT] = 0;
-  u32[w + W_FACTOR_COUNT] = 0;
   let now = false;
   let action = false;
-  // Histories go after the strings (the strings are checked as one UTF-8 run).
-  let history;
-  let sourceHistory;
   for (const k in r) {
     const v = r[k];
     if (absent(v)) continue;
     switch (k) {
       case "now":
-        if ((f64[n] = finite(v)) === undefined) return -1;
+        if ((nums[0] = finite(v)) === undefined) return false;
         now = true;
         break;
       case "action":
-        if (!str(W_ACTION, v)) return -1;
+        if (!stageText(staged, W_ACTION, v)) return false;
         action = true;
         break;
       case "device":
         if (v === null) break;
-        if (!plain(v)) return -1;
+        if (!plain(v)) return false;
         flags |= F_DEVICE;
         for (const dk in v) {
           const dv = v[dk];
@@ -386,29 +430,29 @@ function packPlain(r) {
           if (dv === null && DEVICE_KEYS.has(dk)) continue;
           switch (dk) {
             case "id":
-              if (!str(W_DEVICE_ID, dv)) return -1;
+              if (!stageText(staged, W_DEVICE_ID, dv)) return false;
               flags |= F_DEVICE_ID;
               break;
             case "botScore":
-              if ((f64[n + 1] = finite(dv)) === undefined) return -1;
+              if ((nums[1] = finite(dv)) === undefined) return false;
               flags |= F_BOT_SCORE;
               break;
             case "known":
-              if (typeof dv !== "boolean") return -1;
+              if (typeof dv !== "boolean") return false;
               flags |= dv ? F_KNOWN | F_KNOWN_TRUE : F_KNOWN;
               break;
             case "managed":
-              if (typeof dv !== "boolean") return -1;
+              if (typeof dv !== "boolean") return false;
               flags |= dv ? F_MANAGED | F_MANAGED_TRUE : F_MANAGED;
               break;
             default:
-              return -1;
+              return false;
           }
         }
         break;
       case "network":
         if (v === null) break;
-        if (!plain(v)) return -1;
+        if (!plain(v)) return false;
         flags |= F_NETWORK;
         for (const nk in v) {
           const nv = v[nk];
@@ -417,37 +461,37 @@ function packPlain(r) {
           if (nv === null && NETWORK_KEYS.has(nk)) continue;
           switch (nk) {
             case "ip":
-              if (!str(W_IP, nv)) return -1;
+              if (!stageText(staged, W_IP, nv)) return false;
               flags |= F_IP;
               break;
             case "ipRisk":
-              if ((f64[n + 2] = finite(nv)) === undefined) return -1;
+              if ((nums[2] = finite(nv)) === undefined) return false;
               flags |= F_IP_RISK;
               break;
             case "anonymizer":
-              if (!str(W_ANONYMIZER, nv)) return -1;
+              if (!stageText(staged, W_ANONYMIZER, nv)) return false;
               flags |= F_ANONYMIZER;
               break;
             case "country":
-              if (!str(W_COUNTRY, nv)) return -1;
+              if (!stageText(staged, W_COUNTRY, nv)) return false;
               flags |= F_COUNTRY;
               break;
             case "lat":
-              if ((f64[n + 3] = finite(nv)) === undefined) return -1;
+              if ((nums[3] = finite(nv)) === undefined) return false;
               flags |= F_LAT;
               break;
             case "lon":
-              if ((f64[n + 4] = finite(nv)) === undefined) return -1;
+              if ((nums[4] = finite(nv)) === undefined) return false;
               flags |= F_LON;
               break;
             default:
-              return -1;
+              return false;
           }
         }
         break;
       case "session": {
         if (v === null) break;
-        if (!plain(v)) return -1;
+        if (!plain(v)) return false;
         flags |= F_SESSION;
         let aal = false;
         let authTime = false;
@@ -456,26 +500,26 @@ function packPlain(r) {
           if (absent(sv)) continue;
           switch (sk) {
             case "aal":
-              if ((f64[n + 5] = finite(sv)) === undefined) return -1;
+              if ((nums[5] = finite(sv)) === undefined) return false;
               aal = true;
               break;
             case "authTime":
-              if ((f64[n + 6] = finite(sv)) === undefined) return -1;
+              if ((nums[6] = finite(sv)) === undefined) return false;
               authTime = true;
               break;
             case "amr":
-              if (!list(sv, W_AMR, W_AMR_COUNT)) return -1;
+              if ((staged.amrCount = list(staged, sv, W_AMR)) < 0) return false;
               break;
             default:
-              return -1;
+              return false;
           }
         }
-        if (!aal || !authTime) return -1;
+        if (!aal || !authTime) return false;
         break;
       }
       case "account":
         if (v === null) break;
-        if (!plain(v)) return -1;
+        if (!plain(v)) return false;
         flags |= F_ACCOUNT;
         for (const ak in v) {
           const av = v[ak];
@@ -483,24 +527,24 @@ function packPlain(r) {
           switch (ak) {
             case "createdAt":
               if (av === null) break;
-              if ((f64[n + 7] = finite(av)) === undefined) return -1;
+              if ((nums[7] = finite(av)) === undefined) return false;
               flags |= F_CREATED_AT;
               break;
             case "factors":
-              if (!list(av, W_FACTORS, W_FACTOR_COUNT)) return -1;
+              if ((staged.factorCount = list(staged, av, W_FACTORS)) < 0) return false;
               break;
             case "breached":
-              if (typeof av !== "boolean") return -1;
+              if (typeof av !== "boolean") return false;
               if (av) flags |= F_BREACHED;
               break;
             default:
-              return -1;
+              return false;
           }
         }
         break;
       case "transaction": {
         if (v === null) break;
-        if (!plain(v)) return -1;
+        if (!plain(v)) return false;
         flags |= F_TRANSACTION;
         let amount = false;
         let currency = false;
@@ -509,52 +553,78 @@ function packPlain(r) {
           if (absent(tv)) continue;
           switch (tk) {
             case "amount":
-              if ((f64[n + 8] = finite(tv)) === undefined) return -1;
+              if ((nums[8] = finite(tv)) === undefined) return false;
               amount = true;
               break;
             case "currency":
-              if (!str(W_CURRENCY, tv)) return -1;
+              if (!stageText(staged, W_CURRENCY, tv)) return false;
               currency = true;
               break;
             default:
-              return -1;
+              return false;
           }
         }
-        if (!amount || !currency) return -1;
+        if (!amount || !currency) return false;
         break;
       }
       case "history":
         if (v === null) break;
-        if (!(v instanceof Uint8Array)) return -1;
-        history = v;
+        if ((staged.history = bytesOrUndefined(v)) === undefined) return false;
         flags |= F_HISTORY;
         break;
       case "sourceHistory":
         if (v === null) break;
-        if (!(v instanceof Uint8Array)) return -1;
-        sourceHistory = v;
+        if ((staged.sourceHistory = bytesOrUndefined(v)) === undefined) return false;
         flags |= F_SOURCE_HISTORY;
         break;
       default:
-        return -1;
+        return false;
     }
   }
-  if (!now || !action) return -1;
+  staged.flags = flags;
+  return now && action;
+}
+
+/** Write a staged request into the input (no caller code runs here); its length, or -1. */
+function writeRequest(staged) {
+  const h = staged.history;
+  const s = staged.sourceHistory;
+  const historyLength = h === undefined ? 0 : byteLength(h);
+  const sourceLength = s === undefined ? 0 : byteLength(s);
+  const at = input(HEAP + staged.textLength + historyLength + sourceLength + 8);
+  base = (at + 7) & ~7;
+  offset = base - at;
+  let heap = base + HEAP;
+  const w = base >>> 2;
+  f64.set(staged.numbers, base >>> 3);
+  const texts = staged.texts;
+  for (let i = 0; i < staged.textCount; i += 2) {
+    const string = texts[i + 1];
+    const slot = w + texts[i];
+    u32[slot] = heap - base;
+    u32[slot + 1] = string.length;
+    for (let j = 0; j < string.length; j++) {
+      const c = string.charCodeAt(j);
+      if (c > 127) return -1;
+      u8[heap++] = c;
+    }
+  }
+  u32[w + W_AMR_COUNT] = staged.amrCount;
+  u32[w + W_FACTOR_COUNT] = staged.factorCount;
+  // Histories go after the strings (the strings are checked as one UTF-8 run).
   u32[w + W_STRINGS_END] = heap - base;
-  if (history !== undefined && !bytes(W_HISTORY, history)) return -1;
-  if (sourceHistory !== undefined && !bytes(W_SOURCE_HISTORY, sourceHistory)) return -1;
-  u32[w + W_FLAGS] = flags;
+  if (h !== undefined) heap = writeBytes(w + W_HISTORY, h, historyLength, heap);
+  if (s !== undefined) heap = writeBytes(w + W_SOURCE_HISTORY, s, sourceLength, heap);
+  u32[w + W_FLAGS] = staged.flags;
   return heap - base;
 }
 
-/** An array of ASCII strings into the (offset, length) slots from `slots`; its length in `count`. */
-function list(v, slots, count) {
-  if (!Array.isArray(v) || Object.getPrototypeOf(v) !== ARRAY_PROTOTYPE || typeof v.toJSON === "function" || v.length > MAX_LIST) return false;
-  for (let i = 0; i < v.length; i++) {
-    if (!str(slots + 2 * i, v[i])) return false;
-  }
-  u32[(base >>> 2) + count] = v.length;
-  return true;
+/** `length` bytes at `heap`, their (offset, length) in word `slot`; the next free byte. */
+function writeBytes(slot, bytes, length, heap) {
+  if (length > 0) u8.set(bytes, heap);
+  u32[slot] = heap - base;
+  u32[slot + 1] = length;
+  return heap + length;
 }
 
 function readDecision(w, n, t) {
@@ -592,10 +662,19 @@ function misuse(code, path, message) {
   return new CiamError(code, path, message, [{ code, path, message: message }]);
 }
 
-/** An argument that must be a plain object. */
+/** Array.isArray, where a revoked Proxy (which makes it throw) counts as not an object. */
+function isArray(value) {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return true;
+  }
+}
+
+/** An argument that must be an object (not an array). */
 function object(value, what, path = "") {
   if (value === undefined || value === null) throw misuse("missing_field", path, `pass the ${what} as an object`);
-  if (typeof value !== "object" || Array.isArray(value)) throw misuse("invalid_type", path, `pass the ${what} as an object`);
+  if (typeof value !== "object" || isArray(value)) throw misuse("invalid_type", path, `pass the ${what} as an object`);
   return value;
 }
 
@@ -616,31 +695,95 @@ function json(value, path = "") {
 }
 
 /**
- * A request object as JSON text without its byte histories, and those bytes. Only own
- * histories of an object JSON writes as itself are split off (a boxed primitive with a history
- * is still the primitive to JSON); a getter that throws is the request's `invalid_type`.
+ * A request as JSON text without its byte histories, and those bytes. Histories are taken off
+ * as bytes only where JSON.stringify would write them as keys of the request: from an object
+ * that is neither a boxed primitive nor has `toJSON`, among its own enumerable keys (the
+ * `Object.keys` walk JSON.stringify itself does). The other keys are copied, each read once,
+ * into an object without a prototype, which JSON writes as it would have written the request.
+ * A getter or a Proxy trap that throws is the request's `invalid_type`.
  */
 function split(request, fields) {
-  const found = [];
   let copy = request;
-  const splittable = !(request instanceof Number || request instanceof String || request instanceof Boolean || request instanceof BigInt);
+  const found = [undefined, undefined];
   try {
-    for (const field of fields) {
-      const v = splittable && Object.hasOwn(request, field) ? request[field] : undefined;
-      if (v instanceof Uint8Array) {
-        if (copy === request) copy = { ...request };
-        delete copy[field];
-        found.push(field, v);
+    if (typeof request.toJSON !== "function" && !boxed(request)) {
+      const keys = Object.keys(request);
+      if (fields.some((field) => keys.includes(field))) {
+        // A copy without a prototype only when someone gave Object.prototype a `toJSON`
+        // (which the request itself does not see): such copies are slower to stringify.
+        copy = "toJSON" in OBJECT_PROTOTYPE ? Object.create(null) : {};
+        for (const key of keys) {
+          const value = request[key];
+          const i = fields.indexOf(key);
+          if (i >= 0 && bytesOrUndefined(value) !== undefined) found[i] = value;
+          // An own `__proto__` key stays a key (assigning it would set the prototype).
+          else if (key === "__proto__") Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
+          else copy[key] = value;
+        }
       }
     }
   } catch {
     throw misuse("invalid_type", "", NOT_JSON);
   }
-  const bytesOf = (field) => {
-    const i = found.indexOf(field);
-    return i >= 0 ? found[i + 1] : undefined;
-  };
-  return { text: json(copy), history: bytesOf(fields[0]), source: fields[1] ? bytesOf(fields[1]) : undefined };
+  return { text: requestJson(copy), history: found[0], source: found[1] };
+}
+
+const OBJECT_TO_STRING = Object.prototype.toString;
+const BOXED_VALUE_OF = [Number.prototype.valueOf, String.prototype.valueOf, Boolean.prototype.valueOf, BigInt.prototype.valueOf];
+
+/**
+ * Whether JSON.stringify writes `v` as a primitive (a `new Number(1)` and the like). An
+ * ordinary object is told apart without throwing (exceptions cost microseconds); anything
+ * else is asked the exact question. (A boxed BigInt whose prototype was replaced passes for
+ * an object: JSON.stringify would throw on it, this decides on its keys.)
+ */
+function boxed(v) {
+  if (OBJECT_TO_STRING.call(v) === "[object Object]" && !(Symbol.toStringTag in v)) return false;
+  for (const valueOf of BOXED_VALUE_OF) {
+    try {
+      valueOf.call(v);
+      return true;
+    } catch {
+      // not this kind
+    }
+  }
+  return false;
+}
+
+/** The JSON text of a request, or its `too_long` error (see `tooLong`). */
+function requestJson(value) {
+  const textValue = json(value);
+  const long = tooLong(textValue);
+  if (long !== undefined) throw misuse(long.code, long.path, long.message);
+  return textValue;
+}
+
+/**
+ * The module's `too_long` problem for JSON text longer than any it reads, found here: its first
+ * check, with the same message. A huge value is then never copied into the module's memory,
+ * which never shrinks.
+ */
+function tooLong(textValue) {
+  if (textValue.length <= MAX_JSON_BYTES) return undefined;
+  return { code: "too_long", path: "", message: `the JSON text is ${utf8Length(textValue)} bytes; the limit is ${MAX_JSON_BYTES}` };
+}
+
+/** As src/json/mod.rs `MAX_JSON_BYTES`. */
+const MAX_JSON_BYTES = 1 << 20;
+
+/** The length of `s` in UTF-8, as TextEncoder writes it (a lone surrogate takes three bytes). */
+function utf8Length(s) {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 /** Text and up to two byte arrays into the input: (length, has1, at1, len1, has2, at2, len2). */
@@ -655,18 +798,24 @@ function putRequest(textValue, first, second) {
   return [length, ...place(first), ...place(second)];
 }
 
-/** A history argument: [kind, length] with the history in the input (0 none, 1 bytes, 2 JSON text). */
-function putHistory(history, path) {
-  if (history === undefined || history === null) return [0, 0];
-  if (history instanceof Uint8Array) {
-    const at = input(history.length);
-    u8.set(history, at);
-    return [1, history.length];
-  }
-  if (typeof history !== "object" || Array.isArray(history)) {
+/**
+ * A history argument, checked, not yet in the input: `{ kind, value }` with kind 0 none,
+ * 1 bytes (a Uint8Array) or 2 its JSON form (the text).
+ */
+function historyArgument(history, path) {
+  if (history === undefined || history === null) return { kind: 0, value: undefined };
+  if (bytesOrUndefined(history) !== undefined) return { kind: 1, value: history };
+  if (typeof history !== "object" || isArray(history)) {
     throw misuse("invalid_type", path, "pass a history as the Uint8Array record() returned, its JSON form, or null");
   }
-  return [2, putText(json(history, path)).length];
+  return { kind: 2, value: json(history, path) };
+}
+
+/** A history argument into the input: [kind, length]. */
+function putHistory({ kind, value }) {
+  if (kind === 1) return [1, copyBytes(value, input(byteLength(value)))];
+  if (kind === 2) return [2, putText(value).length];
+  return [0, 0];
 }
 
 function keySet(keys) {
@@ -684,17 +833,25 @@ function keySet(keys) {
 export class PolicyEngine {
   #engine;
 
+  /** The engine in the module, or a coded error once `free()` released it. */
+  #live() {
+    if (this.#engine === undefined) throw misuse("invalid_type", "", "this PolicyEngine was freed (free() was called); create a new one");
+    return this.#engine;
+  }
+
   /** An engine for a policy given as an object or as JSON text. Throws `PolicyError`. */
   constructor(policy, inner) {
     if (inner !== undefined && policy === PRESET) {
       this.#engine = inner;
     } else {
-      if (typeof policy !== "string" && (policy === null || typeof policy !== "object" || Array.isArray(policy))) {
+      if (typeof policy !== "string" && (policy === null || typeof policy !== "object" || isArray(policy))) {
         throw new PolicyError("invalid_type", "", "pass the policy as an object or as JSON text", [
           { code: "invalid_type", path: "", message: "pass the policy as an object or as JSON text" },
         ]);
       }
       const textValue = typeof policy === "string" ? policy : json(policy);
+      const long = tooLong(textValue);
+      if (long !== undefined) throw new PolicyError(long.code, long.path, long.message, [long]);
       const { length } = putText(textValue);
       this.#engine = wasm.Engine.create(io, length) ?? result(STATUS_POLICY_ERROR);
     }
@@ -715,59 +872,63 @@ export class PolicyEngine {
   evaluate(request) {
     const length = pack(request);
     if (length >= 0) {
-      const status = this.#engine.evaluate(io, offset, length);
+      const status = this.#live().evaluate(io, offset, length);
       if (status !== STATUS_RETRY) return result(status);
     }
     object(request, "request");
     const { text: textValue, history, source } = split(request, ["history", "sourceHistory"]);
     const args = putRequest(textValue, history, source);
-    return result(this.#engine.evaluate_text(io, ...args));
+    return result(this.#live().evaluate_text(io, ...args));
   }
 
   /** Decide one recovery attempt: channels offered, budget, grant, holds, notifications. */
   evaluateRecovery(request) {
     object(request, "request");
     const { text: textValue, history, source } = split(request, ["history", "sourceHistory"]);
-    return result(this.#engine.recovery(io, ...putRequest(textValue, history, source)));
+    return result(this.#live().recovery(io, ...putRequest(textValue, history, source)));
   }
 
   /** Decide one change of a credential or identifier. */
   evaluateChange(request) {
     object(request, "request");
     const { text: textValue, history } = split(request, ["history"]);
-    return result(this.#engine.change(io, ...putRequest(textValue, history).slice(0, 4)));
+    return result(this.#live().change(io, ...putRequest(textValue, history).slice(0, 4)));
   }
 
   /** The pure reducer: the history (bytes, its JSON form, or null) with `event` added, as bytes. */
   record(history, event) {
-    const [kind, length] = putHistory(history, "/history");
-    // The history stays at the start of the input; the event's text goes after it.
+    const engine = this.#live();
+    // Both arguments are read (getters, toJSON) before anything is written: a getter may call
+    // the engine again, which reuses the input.
+    const historyArg = historyArgument(history, "/history");
     object(event, "event", "/event");
     const eventText = json(event, "/event");
+    // The history goes at the start of the input; the event's text after it.
+    const [kind, length] = putHistory(historyArg);
     const room = eventText.length * 3;
     const at = input(length + room);
     const written = encoder.encodeInto(eventText, u8.subarray(at + length, at + length + room)).written;
-    return result(this.#engine.record(io, kind, 0, length, length, written));
+    return result(engine.record(io, kind, 0, length, length, written));
   }
 
   /** The policy document this engine decides with. */
   policy() {
     ready();
-    return result(this.#engine.policy(io));
+    return result(this.#live().policy(io));
   }
 
   /** Mint a step-up grant (HS256 JWS) proving `sub` stepped up for `action`. */
   mintStepUpGrant(keys, request) {
     const inner = keySet(keys);
-    const { length } = putText(json(object(request, "request")));
-    return result(this.#engine.mint_step_up_grant(io, inner, length));
+    const { length } = putText(requestJson(object(request, "request")));
+    return result(this.#live().mint_step_up_grant(io, inner, length));
   }
 
   /** Mint a recovery ticket carrying the grant of an `evaluateRecovery` decision. */
   mintRecoveryTicket(keys, request) {
     const inner = keySet(keys);
-    const { length } = putText(json(object(request, "request")));
-    return result(this.#engine.mint_recovery_ticket(io, inner, length));
+    const { length } = putText(requestJson(object(request, "request")));
+    return result(this.#live().mint_recovery_ticket(io, inner, length));
   }
 
   /** Verify a token: signature, purpose, audience, subject, scope, lifetime, revocation, supersession. */
@@ -775,7 +936,7 @@ export class PolicyEngine {
     const inner = keySet(keys);
     object(request, "request");
     const { text: textValue, history } = split(request, ["history"]);
-    return result(this.#engine.verify_token(io, inner, ...putRequest(textValue, history).slice(0, 4)));
+    return result(this.#live().verify_token(io, inner, ...putRequest(textValue, history).slice(0, 4)));
   }
 
   /** Release the engine's memory now rather than at garbage collection. */
@@ -795,7 +956,7 @@ export class KeySet {
 
   /** Keys from `{ signing, keys: [{ kid, secret }] }`, secrets unpadded base64url of at least 32 bytes. */
   constructor(spec) {
-    const { length } = putText(json(object(spec, "key set")));
+    const { length } = putText(requestJson(object(spec, "key set")));
     this.#keys = wasm.Keys.create(io, length) ?? result(STATUS_ERROR);
   }
 
@@ -840,15 +1001,15 @@ export function version() {
 
 /** The JSON form of a history held as bytes (for logs, debugging and migrations). */
 export function decodeHistory(historyBytes) {
-  if (!(historyBytes instanceof Uint8Array)) throw misuse("invalid_type", "/history", "pass the Uint8Array record() returned");
-  const [kind, length] = putHistory(historyBytes, "/history");
+  if (bytesOrUndefined(historyBytes) === undefined) throw misuse("invalid_type", "/history", "pass the Uint8Array record() returned");
+  const [kind, length] = putHistory(historyArgument(historyBytes, "/history"));
   return result(wasm.convert_history(io, kind, length, false));
 }
 
 /** The byte form of a history given in its JSON form (validated first). */
 export function encodeHistory(history) {
   ready();
-  const [kind, length] = putHistory(history, "/history");
+  const [kind, length] = putHistory(historyArgument(history, "/history"));
   return result(wasm.convert_history(io, kind, length, true));
 }
 
@@ -862,14 +1023,14 @@ export function generateRecoveryCodes(count) {
 /** The storage hash of a recovery code under the host's pepper. */
 export function hashRecoveryCode(code, pepper) {
   if (typeof code !== "string") throw misuse("invalid_type", "/code", "pass the code as a string");
-  if (!(pepper instanceof Uint8Array)) throw misuse("invalid_type", "/pepper", "pass the pepper as a Uint8Array");
+  if (bytesOrUndefined(pepper) === undefined) throw misuse("invalid_type", "/pepper", "pass the pepper as a Uint8Array");
   const { length, parts } = putText(code, pepper);
   return result(wasm.hash_recovery_code(io, length, parts[1]));
 }
 
 /** Whether a typed recovery code matches a stored hash (constant time). */
 export function verifyRecoveryCode(code, storedHash, pepper) {
-  if (typeof code !== "string" || typeof storedHash !== "string" || !(pepper instanceof Uint8Array)) {
+  if (typeof code !== "string" || typeof storedHash !== "string" || bytesOrUndefined(pepper) === undefined) {
     throw misuse("invalid_type", "", "pass the code and the stored hash as strings and the pepper as a Uint8Array");
   }
   const codeBytes = encoder.encode(code);

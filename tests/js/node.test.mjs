@@ -170,3 +170,46 @@ test("node: keys added to Object.prototype never reach a decision", () => {
   assert.notEqual(out.clean.outcome, "allow");
   assert.deepEqual(out.polluted, out.clean);
 });
+
+test("node: a request longer than any the module reads is refused before it reaches the module's memory", () => {
+  // The module's memory never shrinks: a 3 MB string copied in (at three bytes per character
+  // reserved) would keep about 9 MB for the life of the isolate. A fresh process, so that the
+  // instance is new; the glue and the API are loaded directly to see the instance's memory.
+  const pkg = pathToFileURL(path.join(consumer, "node_modules", "ciam-policy")).href;
+  const out = fresh(`
+    import fs from "node:fs";
+    const glue = await import("${pkg}/ciam_policy.js");
+    const api = await import("${pkg}/api.js");
+    const exports = glue.initSync({ module: fs.readFileSync(new URL("${pkg}/ciam_policy_bg.wasm")) });
+    api.attach(exports);
+    const engine = api.PolicyEngine.fromPreset("ciam-retail");
+    engine.evaluate({ now: 1800000000, action: "login" });
+    const before = exports.memory.buffer.byteLength;
+    const huge = { now: 1800000000, action: "login", device: { id: "d".repeat(3 << 20) } };
+    const codes = [];
+    for (const call of [() => engine.evaluate(huge), () => engine.evaluateRecovery(huge), () => new api.PolicyEngine({ name: "x".repeat(3 << 20) })]) {
+      try {
+        call();
+      } catch (e) {
+        codes.push(e.name + " " + e.code);
+      }
+    }
+    const grown = exports.memory.buffer.byteLength - before;
+    console.log(JSON.stringify({ codes, grown, after: engine.evaluate({ now: 1800000000, action: "login" }).outcome }));
+  `);
+  assert.deepEqual(out.codes, ["CiamError too_long", "CiamError too_long", "PolicyError too_long"]);
+  assert.ok(out.grown < 1 << 20, `the module's memory grew by ${out.grown} bytes`);
+  assert.equal(out.after, "step_up");
+});
+
+test("node: a history from another realm is bytes too", async () => {
+  const ciam = await flavours["ESM import"]();
+  const engine = ciam.PolicyEngine.fromPreset("ciam-retail");
+  const history = engine.record(null, { type: "sign_in_success", at: 1799990000, deviceId: "phone-1" });
+  const { runInNewContext } = await import("node:vm");
+  const foreign = runInNewContext("new Uint8Array(bytes)", { bytes: [...history] });
+  assert.equal(foreign instanceof Uint8Array, false);
+  const request = { now: 1800000000, action: "login", device: { id: "phone-1" } };
+  assert.deepEqual(engine.evaluate({ ...request, history: foreign }), engine.evaluate({ ...request, history }));
+  assert.deepEqual(ciam.decodeHistory(foreign), ciam.decodeHistory(history));
+});

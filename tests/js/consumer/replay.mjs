@@ -242,6 +242,20 @@ export function errorChecks(ciam) {
   expectThrow("too many recovery codes", () => ciam.generateRecoveryCodes(1000), (e) => e.code === "out_of_range");
   keys.free();
 
+  // Inputs only a program can make (found by a differential fuzzer): coded errors, never a
+  // TypeError or a trap, and the engine keeps answering.
+  const detached = history.slice();
+  structuredClone(detached.buffer, { transfer: [detached.buffer] });
+  expectThrow("history whose buffer was transferred away", () => engine.evaluate({ ...GOOD, history: detached }), (e) => e.code === "invalid_history" && e.path === "/history");
+  const revoked = Proxy.revocable({}, {});
+  revoked.revoke();
+  expectThrow("revoked Proxy as the request", () => engine.evaluate(revoked.proxy), (e) => e.code === "invalid_type" && e.path === "");
+  expectThrow("revoked Proxy as the policy", () => new ciam.PolicyEngine(revoked.proxy), (e) => e instanceof ciam.PolicyError && e.code === "invalid_type");
+  // Longer than any request: refused before it is copied into the module's memory.
+  expectThrow("2 MB device id", () => engine.evaluate({ ...GOOD, device: { id: "d".repeat(2 << 20) } }), (e) => e.code === "too_long" && e.path === "" && e.message === `the JSON text is ${(2 << 20) + JSON.stringify({ ...GOOD, device: { id: "" } }).length} bytes; the limit is 1048576`);
+  const freed = ciam.PolicyEngine.fromPreset("ciam-retail");
+  freed.free();
+  expectThrow("a freed engine", () => freed.evaluate(GOOD), (e) => e.code === "invalid_type" && /freed/.test(e.message));
   results.push({ name: "presets()", ok: ciam.presets().join() === "ciam-retail,ciam-fintech,ciam-health,workforce", detail: ciam.presets().join() });
   results.push({ name: "version()", ok: /^\d+\.\d+\.\d+/.test(ciam.version()), detail: ciam.version() });
   engine.free();
@@ -279,10 +293,13 @@ const isBoxed = (v) => v instanceof Number || v instanceof String || v instanceo
 
 /** An own data property's value (a getter is not run: it may throw). */
 const peek = (object, key) => Object.getOwnPropertyDescriptor(object, key)?.value;
-/** Whether `request` has an own `field` that is a byte history (a getter is run, as evaluate() runs it). */
+/**
+ * Whether `request` has `field` as an own enumerable key (one JSON.stringify writes) that is a
+ * byte history (a getter is run, as evaluate() runs it).
+ */
 function isBytes(request, field) {
   try {
-    return Object.hasOwn(request, field) && request[field] instanceof Uint8Array;
+    return Object.keys(request).includes(field) && request[field] instanceof Uint8Array;
   } catch {
     return false;
   }
@@ -294,9 +311,16 @@ function isBytes(request, field) {
  * JSON form; both paths then report it, see errorChecks).
  */
 function viaJson(ciam, request) {
-  if (request === null || typeof request !== "object" || !["history", "sourceHistory"].some((f) => isBytes(request, f))) {
-    return { toJSON: () => request };
+  if (request === null || typeof request !== "object") return { toJSON: () => request };
+  // JSON.stringify calls a request's own toJSON (this wrapper's stands in for it).
+  let ownToJson;
+  try {
+    ownToJson = typeof request.toJSON === "function";
+  } catch {
+    ownToJson = false;
   }
+  if (ownToJson) return { toJSON: () => request.toJSON("") };
+  if (!["history", "sourceHistory"].some((f) => isBytes(request, f))) return { toJSON: () => request };
   // Boxed primitives are written as their value (a BigInt not at all): the histories do not matter then.
   if (isBoxed(request)) return { toJSON: () => request };
   // The own enumerable keys (`__proto__` kept as a key; getters still read only when
@@ -315,6 +339,14 @@ function viaJson(ciam, request) {
 
 /** A short, readable rendering of a request for failure messages (prototypes, boxes, bytes, toJSON shown). */
 function describe(v, depth = 0) {
+  try {
+    return describeValue(v, depth);
+  } catch (err) {
+    return `(a value whose traps or getters throw: ${err})`;
+  }
+}
+
+function describeValue(v, depth) {
   if (typeof v === "bigint") return `${v}n`;
   if (typeof v === "number") return Object.is(v, -0) ? "-0" : String(v);
   if (typeof v === "string") return JSON.stringify(v.length > 24 ? `${v.slice(0, 24)}…(${v.length})` : v);
@@ -536,9 +568,10 @@ function mutate(request, r) {
  * Hand-written requests at the edges of the packed layout, each against a ciam-retail engine:
  * `[name, request]`. `seen` is a history (bytes) in which device "phone-1" signed in.
  */
-function edgeRequests(seen) {
+function edgeRequests(seen, engine) {
   const good = structuredClone(GOOD);
   const { device, ...withoutDevice } = good;
+  const { now, action, ...rest } = withoutDevice;
   const getterThrows = Object.defineProperty({ ...good }, "device", { enumerable: true, get: () => { throw new Error("getter failed"); } });
   return [
     ["as given", good],
@@ -574,7 +607,37 @@ function edgeRequests(seen) {
     ["device with toJSON", { ...good, device: { id: "phone-1", toJSON: () => ({ id: "phone-2" }) } }],
     ["null-prototype request", Object.assign(Object.create(null), good)],
     ["throwing getter", getterThrows],
+    // What a differential fuzzer found, each a decision or an error that differed from JSON.
+    // A getter that calls the engine again while the request is being read: the decision
+    // must still be this request's, and the engine must keep working.
+    ["a getter that calls evaluate()", { now: NOW, action: "payout", get device() { engine.evaluate({ now: NOW, action: "login" }); return device; }, ...rest }],
+    ["a getter whose evaluate() is larger than any request", { now: NOW, action: "payout", get device() { try { engine.evaluate(Object.assign(Object.create(null), { now: NOW, action: "x".repeat(3e6) })); } catch { /* too long */ } return device; }, ...rest }],
+    ["a getter that calls record()", { ...withoutDevice, get device() { engine.record(seen, { type: "sign_in_failure", at: NOW - 1 }); return device; } }],
+    ["a device that is a Proxy of an array", { ...good, device: new Proxy(Object.assign([], device), { getPrototypeOf: () => Object.prototype }) }],
+    // Its getter changes the array, so each path gets a fresh one.
+    ["amr whose getter lengthens it", () => ({ ...good, session: { ...good.session, amr: growing(["pwd"], "hwk") } })],
+    ["a Date with history bytes", Object.assign(new Date(0), good, { history: seen })],
+    ["toJSON that leaves the history bytes out", { ...good, history: seen, toJSON() { const { history, toJSON, ...rest } = this; return rest; } }],
+    ["non-enumerable history bytes", Object.defineProperty({ ...good }, "history", { value: seen })],
+    ["non-enumerable history bytes, no prototype", Object.defineProperty(Object.assign(Object.create(null), good), "history", { value: seen })],
+    ["a Proxy whose getPrototypeOf throws", new Proxy({ ...good }, { getPrototypeOf() { throw new Error("trap"); } })],
   ];
+}
+
+/** An array whose first item's getter appends 16 more items and then cuts it back to 16. */
+function growing(items, extra) {
+  const array = [...items];
+  Object.defineProperty(array, 0, {
+    enumerable: true,
+    get() {
+      if (array.length === items.length) {
+        while (array.length < 16) array.push(items[0]);
+        Object.defineProperty(array, 16, { enumerable: true, configurable: true, get: () => ((array.length = 16), extra) });
+      }
+      return items[0];
+    },
+  });
+  return array;
 }
 
 /**
@@ -593,13 +656,15 @@ export function pathChecks(ciam, golden, mutations = 1000) {
   let decided = 0;
   let skipped = 0;
   const engines = [];
+  // `request` may be a function making a fresh request for each path.
   const check = (label, engine, request) => {
-    const reference = viaJson(ciam, request);
+    const fresh = () => (typeof request === "function" ? request() : request);
+    const reference = viaJson(ciam, fresh());
     if (reference === undefined) {
       skipped++;
       return;
     }
-    const fast = attempt(ciam, engine, request);
+    const fast = attempt(ciam, engine, fresh());
     const json = attempt(ciam, engine, reference);
     compared++;
     if (json.decision !== undefined) decided++;
@@ -630,7 +695,7 @@ export function pathChecks(ciam, golden, mutations = 1000) {
     // here. (Found while writing these checks; record() is not what they check.)
     retail.evaluate(GOOD);
     const seen = retail.record(null, { type: "sign_in_success", at: NOW - 3600, deviceId: "phone-1" });
-    for (const [name, request] of edgeRequests(seen)) check(`edge: ${name}`, retail, request);
+    for (const [name, request] of edgeRequests(seen, retail)) check(`edge: ${name}`, retail, request);
     const r = randomSource(0x5eed1e55);
     for (let i = 0; i < mutations && bases.length > 0; i++) {
       const base = bases[r(bases.length)];
