@@ -919,23 +919,31 @@ export class PolicyEngine {
 
   /** Mint a step-up grant (HS256 JWS) proving `sub` stepped up for `action`. */
   mintStepUpGrant(keys, request) {
+    keySet(keys);
+    const textValue = requestJson(object(request, "request"));
+    // The keys again: a getter of the request's may have freed them.
     const inner = keySet(keys);
-    const { length } = putText(requestJson(object(request, "request")));
+    const { length } = putText(textValue);
     return result(this.#live().mint_step_up_grant(io, inner, length));
   }
 
   /** Mint a recovery ticket carrying the grant of an `evaluateRecovery` decision. */
   mintRecoveryTicket(keys, request) {
+    keySet(keys);
+    const textValue = requestJson(object(request, "request"));
+    // The keys again: a getter of the request's may have freed them.
     const inner = keySet(keys);
-    const { length } = putText(requestJson(object(request, "request")));
+    const { length } = putText(textValue);
     return result(this.#live().mint_recovery_ticket(io, inner, length));
   }
 
   /** Verify a token: signature, purpose, audience, subject, scope, lifetime, revocation, supersession. */
   verifyToken(keys, request) {
-    const inner = keySet(keys);
+    keySet(keys);
     object(request, "request");
     const { text: textValue, history } = split(request, ["history"]);
+    // The keys again: a getter of the request's may have freed them.
+    const inner = keySet(keys);
     return result(this.#live().verify_token(io, inner, ...putRequest(textValue, history).slice(0, 4)));
   }
 

@@ -226,6 +226,8 @@ export function errorChecks(ciam) {
   const forged = `${minted.token.split(".").slice(0, 2).join(".")}.${other.token.split(".")[2]}`;
   expectThrow("forged token", () => engine.verifyToken(keys, { ...verify, token: forged }), (e) => e.code === "token_bad_signature");
   expectThrow("expired token", () => engine.verifyToken(keys, { ...verify, now: minted.expiresAt }), (e) => e.code === "token_expired");
+  const doomed = new ciam.KeySet({ signing: "k1", keys: [{ kid: "k1", secret }] });
+  expectThrow("keys freed by a getter of the request", () => engine.mintStepUpGrant(doomed, { ...grant, get sub() { doomed.free(); return "alice"; } }), (e) => e.code === "invalid_type" && e.path === "/keys");
   expectThrow("weak key", () => new ciam.KeySet({ signing: "k1", keys: [{ kid: "k1", secret: "AAAA" }] }), (e) => e.code === "weak_key" || e.code === "invalid_format");
   const recoveryCodes = ciam.generateRecoveryCodes(3);
   const pepper = new Uint8Array(32).fill(7);
