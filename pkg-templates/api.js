@@ -754,7 +754,7 @@ function boxed(v) {
 function requestJson(value) {
   const textValue = json(value);
   const long = tooLong(textValue);
-  if (long !== undefined) throw misuse(long.code, long.path, long.message);
+  if (long !== undefined) throw new CiamError(long.code, long.path, summary(long), [long]);
   return textValue;
 }
 
@@ -766,6 +766,11 @@ function requestJson(value) {
 function tooLong(textValue) {
   if (textValue.length <= MAX_JSON_BYTES) return undefined;
   return { code: "too_long", path: "", message: `the JSON text is ${utf8Length(textValue)} bytes; the limit is ${MAX_JSON_BYTES}` };
+}
+
+/** An error's message as the module writes it (src/error.rs, `Error::summary`). */
+function summary(problem) {
+  return `${problem.code} at ${problem.path || "/"}: ${problem.message}`;
 }
 
 /** As src/json/mod.rs `MAX_JSON_BYTES`. */
@@ -851,7 +856,7 @@ export class PolicyEngine {
       }
       const textValue = typeof policy === "string" ? policy : json(policy);
       const long = tooLong(textValue);
-      if (long !== undefined) throw new PolicyError(long.code, long.path, long.message, [long]);
+      if (long !== undefined) throw new PolicyError(long.code, long.path, summary(long), [long]);
       const { length } = putText(textValue);
       this.#engine = wasm.Engine.create(io, length) ?? result(STATUS_POLICY_ERROR);
     }
@@ -905,6 +910,18 @@ export class PolicyEngine {
     const eventText = json(event, "/event");
     // The history goes at the start of the input; the event's text after it.
     const [kind, length] = putHistory(historyArg);
+    const long = tooLong(eventText);
+    if (long !== undefined) {
+      // Refused without copying it in, but after the history, as the module checks them:
+      // the history with an empty event first (any error but the event's is the answer).
+      try {
+        result(engine.record(io, kind, 0, length, length, 0));
+      } catch (err) {
+        if (!(err instanceof CiamError) || !err.path.startsWith("/event")) throw err;
+      }
+      const problem = { ...long, path: "/event" };
+      throw new CiamError(problem.code, problem.path, summary(problem), [problem]);
+    }
     const room = eventText.length * 3;
     const at = input(length + room);
     const written = encoder.encodeInto(eventText, u8.subarray(at + length, at + length + room)).written;

@@ -187,7 +187,14 @@ test("node: a request longer than any the module reads is refused before it reac
     const before = exports.memory.buffer.byteLength;
     const huge = { now: 1800000000, action: "login", device: { id: "d".repeat(3 << 20) } };
     const codes = [];
-    for (const call of [() => engine.evaluate(huge), () => engine.evaluateRecovery(huge), () => new api.PolicyEngine({ name: "x".repeat(3 << 20) })]) {
+    const hugeEvent = { type: "sign_in_failure", at: 1800000000, deviceId: "d".repeat(3 << 20) };
+    const calls = [
+      () => engine.evaluate(huge),
+      () => engine.evaluateRecovery(huge),
+      () => engine.record(null, hugeEvent),
+      () => new api.PolicyEngine({ name: "x".repeat(3 << 20) }),
+    ];
+    for (const call of calls) {
       try {
         call();
       } catch (e) {
@@ -197,7 +204,7 @@ test("node: a request longer than any the module reads is refused before it reac
     const grown = exports.memory.buffer.byteLength - before;
     console.log(JSON.stringify({ codes, grown, after: engine.evaluate({ now: 1800000000, action: "login" }).outcome }));
   `);
-  assert.deepEqual(out.codes, ["CiamError too_long", "CiamError too_long", "PolicyError too_long"]);
+  assert.deepEqual(out.codes, ["CiamError too_long", "CiamError too_long", "CiamError too_long", "PolicyError too_long"]);
   assert.ok(out.grown < 1 << 20, `the module's memory grew by ${out.grown} bytes`);
   assert.equal(out.after, "step_up");
 });

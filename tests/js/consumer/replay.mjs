@@ -254,7 +254,10 @@ export function errorChecks(ciam) {
   expectThrow("revoked Proxy as the request", () => engine.evaluate(revoked.proxy), (e) => e.code === "invalid_type" && e.path === "");
   expectThrow("revoked Proxy as the policy", () => new ciam.PolicyEngine(revoked.proxy), (e) => e instanceof ciam.PolicyError && e.code === "invalid_type");
   // Longer than any request: refused before it is copied into the module's memory.
-  expectThrow("2 MB device id", () => engine.evaluate({ ...GOOD, device: { id: "d".repeat(2 << 20) } }), (e) => e.code === "too_long" && e.path === "" && e.message === `the JSON text is ${(2 << 20) + JSON.stringify({ ...GOOD, device: { id: "" } }).length} bytes; the limit is 1048576`);
+  expectThrow("2 MB device id", () => engine.evaluate({ ...GOOD, device: { id: "d".repeat(2 << 20) } }), (e) => e.code === "too_long" && e.path === "" && e.message === `too_long at /: the JSON text is ${(2 << 20) + JSON.stringify({ ...GOOD, device: { id: "" } }).length} bytes; the limit is 1048576`);
+  const hugeEvent = { type: "sign_in_failure", at: NOW, deviceId: "d".repeat(2 << 20) };
+  expectThrow("2 MB event", () => engine.record(history, hugeEvent), (e) => e.code === "too_long" && e.path === "/event" && e.message.startsWith("too_long at /event: the JSON text is "));
+  expectThrow("2 MB event on corrupt history bytes: the history first", () => engine.record(new Uint8Array([1, 2, 3]), hugeEvent), (e) => e.code === "invalid_history" && e.path === "/history");
   const freed = ciam.PolicyEngine.fromPreset("ciam-retail");
   freed.free();
   expectThrow("a freed engine", () => freed.evaluate(GOOD), (e) => e.code === "invalid_type" && /freed/.test(e.message));
