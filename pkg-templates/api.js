@@ -1049,15 +1049,25 @@ export function generateRecoveryCodes(count) {
 export function hashRecoveryCode(code, pepper) {
   if (typeof code !== "string") throw misuse("invalid_type", "/code", "pass the code as a string");
   if (bytesOrUndefined(pepper) === undefined) throw misuse("invalid_type", "/pepper", "pass the pepper as a Uint8Array");
+  if (code.length > MAX_TYPED_CODE) {
+    // The module's answer, without copying a huge typed value into its memory.
+    const problem = { code: "invalid_format", path: "/code", message: "a recovery code is 16 characters of Crockford base32" };
+    throw new CiamError(problem.code, problem.path, summary(problem), [problem]);
+  }
   const { length, parts } = putText(code, pepper);
   return result(wasm.hash_recovery_code(io, length, parts[1]));
 }
+
+/** As src/token/codes.rs `normalize`: longer typed input (in UTF-8 bytes, so also in UTF-16 units) is not a code. */
+const MAX_TYPED_CODE = 64;
 
 /** Whether a typed recovery code matches a stored hash (constant time). */
 export function verifyRecoveryCode(code, storedHash, pepper) {
   if (typeof code !== "string" || typeof storedHash !== "string" || bytesOrUndefined(pepper) === undefined) {
     throw misuse("invalid_type", "", "pass the code and the stored hash as strings and the pepper as a Uint8Array");
   }
+  // Not a code at all: the module's answer, without copying a huge typed value into its memory.
+  if (code.length > MAX_TYPED_CODE) return false;
   const codeBytes = encoder.encode(code);
   const hashBytes = encoder.encode(storedHash);
   const { parts } = putText("", codeBytes, hashBytes, pepper);

@@ -193,6 +193,7 @@ test("node: a request longer than any the module reads is refused before it reac
       () => engine.evaluateRecovery(huge),
       () => engine.record(null, hugeEvent),
       () => new api.PolicyEngine({ name: "x".repeat(3 << 20) }),
+      () => api.hashRecoveryCode("K".repeat(3 << 20), new Uint8Array(32)),
     ];
     for (const call of calls) {
       try {
@@ -201,10 +202,11 @@ test("node: a request longer than any the module reads is refused before it reac
         codes.push(e.name + " " + e.code);
       }
     }
-    const grown = exports.memory.buffer.byteLength - before;
-    console.log(JSON.stringify({ codes, grown, after: engine.evaluate({ now: 1800000000, action: "login" }).outcome }));
+    const verified = api.verifyRecoveryCode("K".repeat(3 << 20), "x", new Uint8Array(32));
+    console.log(JSON.stringify({ codes, verified, grown: exports.memory.buffer.byteLength - before, after: engine.evaluate({ now: 1800000000, action: "login" }).outcome }));
   `);
-  assert.deepEqual(out.codes, ["CiamError too_long", "CiamError too_long", "CiamError too_long", "PolicyError too_long"]);
+  assert.deepEqual(out.codes, ["CiamError too_long", "CiamError too_long", "CiamError too_long", "PolicyError too_long", "CiamError invalid_format"]);
+  assert.equal(out.verified, false);
   assert.ok(out.grown < 1 << 20, `the module's memory grew by ${out.grown} bytes`);
   assert.equal(out.after, "step_up");
 });

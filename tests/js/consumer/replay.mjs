@@ -241,6 +241,11 @@ export function errorChecks(ciam) {
       !ciam.verifyRecoveryCode(recoveryCodes[1], stored, pepper),
     detail: recoveryCodes.join(" "),
   });
+  const hugeCode = `${recoveryCodes[0]}${"-".repeat(2 << 20)}`;
+  expectThrow("2 MB typed recovery code", () => ciam.hashRecoveryCode(hugeCode, pepper), (e) => e.code === "invalid_format" && e.path === "/code" && e.message === "invalid_format at /code: a recovery code is 16 characters of Crockford base32");
+  results.push({ name: "2 MB typed recovery code does not verify", ok: ciam.verifyRecoveryCode(hugeCode, stored, pepper) === false, detail: "" });
+  const longest = `${recoveryCodes[0]}${" ".repeat(64 - recoveryCodes[0].length)}`;
+  results.push({ name: "a code padded to 64 characters still verifies", ok: ciam.verifyRecoveryCode(longest, stored, pepper) && !ciam.verifyRecoveryCode(`${longest} `, stored, pepper), detail: "" });
   expectThrow("too many recovery codes", () => ciam.generateRecoveryCodes(1000), (e) => e.code === "out_of_range");
   keys.free();
 
