@@ -973,6 +973,9 @@ export class PolicyEngine {
   }
 }
 
+// `using engine = …` releases it at the end of the block, where the runtime has Symbol.dispose.
+if (typeof Symbol.dispose === "symbol") PolicyEngine.prototype[Symbol.dispose] = PolicyEngine.prototype.free;
+
 const PRESET = Symbol("preset");
 
 /** The host's HMAC keys for tokens (one signs, all verify), checked once. */
@@ -1004,6 +1007,8 @@ export class KeySet {
     }
   }
 }
+
+if (typeof Symbol.dispose === "symbol") KeySet.prototype[Symbol.dispose] = KeySet.prototype.free;
 
 /** Names of the built-in presets, customer presets first. */
 export function presets() {

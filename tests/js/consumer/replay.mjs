@@ -228,6 +228,11 @@ export function errorChecks(ciam) {
   expectThrow("expired token", () => engine.verifyToken(keys, { ...verify, now: minted.expiresAt }), (e) => e.code === "token_expired");
   const doomed = new ciam.KeySet({ signing: "k1", keys: [{ kid: "k1", secret }] });
   expectThrow("keys freed by a getter of the request", () => engine.mintStepUpGrant(doomed, { ...grant, get sub() { doomed.free(); return "alice"; } }), (e) => e.code === "invalid_type" && e.path === "/keys");
+  if (typeof Symbol.dispose === "symbol") {
+    const disposedKeys = new ciam.KeySet({ signing: "k1", keys: [{ kid: "k1", secret }] });
+    disposedKeys[Symbol.dispose]();
+    expectThrow("disposed keys", () => engine.mintStepUpGrant(disposedKeys, grant), (e) => e.code === "invalid_type" && e.path === "/keys");
+  }
   expectThrow("weak key", () => new ciam.KeySet({ signing: "k1", keys: [{ kid: "k1", secret: "AAAA" }] }), (e) => e.code === "weak_key" || e.code === "invalid_format");
   const recoveryCodes = ciam.generateRecoveryCodes(3);
   const pepper = new Uint8Array(32).fill(7);
@@ -266,6 +271,12 @@ export function errorChecks(ciam) {
   const freed = ciam.PolicyEngine.fromPreset("ciam-retail");
   freed.free();
   expectThrow("a freed engine", () => freed.evaluate(GOOD), (e) => e.code === "invalid_type" && /freed/.test(e.message));
+  if (typeof Symbol.dispose === "symbol") {
+    // What `using` calls at the end of its block.
+    const disposed = ciam.PolicyEngine.fromPreset("ciam-retail");
+    disposed[Symbol.dispose]();
+    expectThrow("a disposed engine", () => disposed.evaluate(GOOD), (e) => e.code === "invalid_type" && /freed/.test(e.message));
+  }
   results.push({ name: "presets()", ok: ciam.presets().join() === "ciam-retail,ciam-fintech,ciam-health,workforce", detail: ciam.presets().join() });
   results.push({ name: "version()", ok: /^\d+\.\d+\.\d+/.test(ciam.version()), detail: ciam.version() });
   engine.free();
