@@ -275,12 +275,22 @@ const ARRAY_PROTOTYPE = Array.prototype;
 
 /**
  * An object whose `for…in` keys are exactly the keys JSON.stringify writes: a plain object
- * (so not an array — nor a Proxy of one that claims Object.prototype —, a boxed primitive, a
- * class instance or a null-prototype object, which go as JSON text) without `toJSON`. Inherited enumerable keys are ruled out once per request by
+ * (so not an array — nor a Proxy of one that claims Object.prototype —, a boxed primitive —
+ * even one given Object.prototype —, a class instance or a null-prototype object, which go
+ * as JSON text) without `toJSON`. Inherited enumerable keys are ruled out once per request by
  * `untouchedPrototypes`.
  */
 function plain(v) {
-  return v !== null && typeof v === "object" && Object.getPrototypeOf(v) === OBJECT_PROTOTYPE && !Array.isArray(v) && typeof v.toJSON !== "function";
+  return (
+    v !== null &&
+    typeof v === "object" &&
+    Object.getPrototypeOf(v) === OBJECT_PROTOTYPE &&
+    !Array.isArray(v) &&
+    typeof v.toJSON !== "function" &&
+    // A boxed Number, String or Boolean given Object.prototype (JSON writes its value). One
+    // that also claims @@toStringTag "Object" is not worth the time of a second probe here.
+    OBJECT_TO_STRING.call(v) === "[object Object]"
+  );
 }
 
 /**
@@ -707,18 +717,16 @@ function split(request, fields) {
   const found = [undefined, undefined];
   try {
     if (typeof request.toJSON !== "function" && !boxed(request)) {
-      const keys = Object.keys(request);
-      if (fields.some((field) => keys.includes(field))) {
-        // A copy without a prototype only when someone gave Object.prototype a `toJSON`
-        // (which the request itself does not see): such copies are slower to stringify.
-        copy = "toJSON" in OBJECT_PROTOTYPE ? Object.create(null) : {};
-        for (const key of keys) {
-          const value = request[key];
-          const i = fields.indexOf(key);
-          if (i >= 0 && bytesOrUndefined(value) !== undefined) found[i] = value;
-          // An own `__proto__` key stays a key (assigning it would set the prototype).
-          else if (key === "__proto__") Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
-          else copy[key] = value;
+      // Own enumerable keys, each read once, defined (not assigned, so nothing on
+      // Object.prototype interferes, and an own `__proto__` stays a key) on a plain object —
+      // or, when someone gave Object.prototype a `toJSON` the request itself does not see, on
+      // one without a prototype (slower to stringify, so only then).
+      copy = "toJSON" in OBJECT_PROTOTYPE ? Object.assign(Object.create(null), request) : { ...request };
+      for (let i = 0; i < fields.length; i++) {
+        const value = Object.hasOwn(copy, fields[i]) ? copy[fields[i]] : undefined;
+        if (bytesOrUndefined(value) !== undefined) {
+          found[i] = value;
+          copy[fields[i]] = undefined; // JSON leaves it out
         }
       }
     }
@@ -734,11 +742,16 @@ const BOXED_VALUE_OF = [Number.prototype.valueOf, String.prototype.valueOf, Bool
 /**
  * Whether JSON.stringify writes `v` as a primitive (a `new Number(1)` and the like). An
  * ordinary object is told apart without throwing (exceptions cost microseconds); anything
- * else is asked the exact question. (A boxed BigInt whose prototype was replaced passes for
- * an object: JSON.stringify would throw on it, this decides on its keys.)
+ * else, or a probe that throws (a Proxy's trap), is asked the exact question, which runs no
+ * trap. (A boxed BigInt whose prototype was replaced passes for an object: JSON.stringify
+ * would throw on it, this decides on its keys.)
  */
 function boxed(v) {
-  if (OBJECT_TO_STRING.call(v) === "[object Object]" && !(Symbol.toStringTag in v)) return false;
+  try {
+    if (ordinary(v)) return false;
+  } catch {
+    // ask exactly
+  }
   for (const valueOf of BOXED_VALUE_OF) {
     try {
       valueOf.call(v);
@@ -748,6 +761,11 @@ function boxed(v) {
     }
   }
   return false;
+}
+
+/** An object Object.prototype.toString calls an Object on its own merits (no boxed Number, String or Boolean, whatever its prototype). */
+function ordinary(v) {
+  return OBJECT_TO_STRING.call(v) === "[object Object]" && !(Symbol.toStringTag in v);
 }
 
 /** The JSON text of a request, or its `too_long` error (see `tooLong`). */

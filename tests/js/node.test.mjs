@@ -222,3 +222,23 @@ test("node: a history from another realm is bytes too", async () => {
   assert.deepEqual(engine.evaluate({ ...request, history: foreign }), engine.evaluate({ ...request, history }));
   assert.deepEqual(ciam.decodeHistory(foreign), ciam.decodeHistory(history));
 });
+
+test("node: keys defined on Object.prototype (read-only, setters) do not change a request with history bytes", () => {
+  // Not enumerable, so the fast path still runs; the JSON path copies the request, and that
+  // copy must not meet them.
+  const out = fresh(`
+    import { PolicyEngine } from "ciam-policy";
+    const engine = PolicyEngine.fromPreset("ciam-retail");
+    const history = engine.record(null, { type: "sign_in_success", at: 1799990000, deviceId: "phone-1" });
+    const request = () => ({ now: 1800000000, action: "payout", device: { id: "phone-2" }, history,
+      session: { aal: 1, amr: ["pwd"], authTime: 1799999000 }, transaction: { amount: 900, currency: "XX" } });
+    const run = () => { try { return engine.evaluate(request()); } catch (e) { return e.code + " " + e.path; } };
+    const clean = run();
+    Object.defineProperty(Object.prototype, "device", { value: 7, writable: false, configurable: true });
+    Object.defineProperty(Object.prototype, "transaction", { get() {}, set(v) {}, configurable: true });
+    const polluted = run();
+    console.log(JSON.stringify({ clean, polluted }));
+  `);
+  assert.equal(out.clean, "invalid_format /transaction/currency");
+  assert.deepEqual(out.polluted, out.clean);
+});

@@ -642,6 +642,9 @@ function edgeRequests(seen, engine) {
     ["non-enumerable history bytes", Object.defineProperty({ ...good }, "history", { value: seen })],
     ["non-enumerable history bytes, no prototype", Object.defineProperty(Object.assign(Object.create(null), good), "history", { value: seen })],
     ["a Proxy whose getPrototypeOf throws", new Proxy({ ...good }, { getPrototypeOf() { throw new Error("trap"); } })],
+    ["a Proxy with history bytes whose has trap throws", new Proxy(Object.assign(Object.create(null), good, { history: seen }), { has() { throw new Error("trap"); } })],
+    ["a boxed Number given Object.prototype as the session", { ...good, session: Object.setPrototypeOf(Object.assign(new Number(1), good.session), Object.prototype) }],
+    ["a boxed String given Object.prototype as the request", Object.setPrototypeOf(Object.assign(new String(""), good), Object.prototype)],
   ];
 }
 
