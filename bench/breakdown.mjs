@@ -45,11 +45,11 @@ if (mode === "cold") {
   try {
     for (const file of ["ciam_policy.js", "ciam_policy_bg.wasm"]) fs.copyFileSync(path.join(pkgDir, file), path.join(dir, file));
     const source = fs.readFileSync(path.join(pkgDir, "api.js"), "utf8");
-    const parts = "export const __parts = { pack, result, engineOf: (e) => e._engine, io: () => io, offset: () => offset };\n";
-    if (!source.includes("#engine") || !/^function pack\(/m.test(source) || !/^function result\(/m.test(source)) {
-      throw new Error("bench/breakdown.mjs: api.js no longer has #engine, pack() and result(); update the split");
+    const parts = "export const __parts = { pack, result, engineOf, io: () => io, offset: () => offset };\n";
+    if (!/^let engineOf\b/m.test(source) || !/^function pack\(/m.test(source) || !/^function result\(/m.test(source)) {
+      throw new Error("bench/breakdown.mjs: api.js no longer has engineOf, pack() and result(); update the split");
     }
-    fs.writeFileSync(path.join(dir, "api.js"), `${source.replaceAll("#engine", "_engine")}\n${parts}`);
+    fs.writeFileSync(path.join(dir, "api.js"), `${source}\n${parts}`);
     const glue = await import(pathToFileURL(path.join(dir, "ciam_policy.js")).href);
     const api = await import(pathToFileURL(path.join(dir, "api.js")).href);
     api.attach(glue.initSync({ module: fs.readFileSync(path.join(dir, "ciam_policy_bg.wasm")) }));

@@ -322,6 +322,24 @@ function byteLength(bytes) {
   return typedArrayLength.call(bytes);
 }
 
+const typedArrayBuffer = Object.getOwnPropertyDescriptor(TYPED_ARRAY, "buffer").get;
+const typedArrayOffset = Object.getOwnPropertyDescriptor(TYPED_ARRAY, "byteOffset").get;
+
+/**
+ * A Uint8Array, or only its first `max + 1` bytes when it is longer: enough for the module to
+ * refuse it exactly as it would refuse the whole (its answer does not depend on the rest), and
+ * nothing huge is copied into its memory, which never shrinks (2 GiB would not fit at all).
+ */
+function bounded(bytes, max) {
+  if (byteLength(bytes) <= max) return bytes;
+  return new Uint8Array(typedArrayBuffer.call(bytes), typedArrayOffset.call(bytes), max + 1);
+}
+
+/** As src/state/encoding.rs `MAX_ENCODED_BYTES`: no history is longer. */
+const MAX_HISTORY_BYTES = 20 * 1024;
+/** As src/token/codes.rs `MAX_PEPPER_BYTES`. */
+const MAX_PEPPER_BYTES = 1024;
+
 /** Copy a Uint8Array into the module's memory at `at`; its length. */
 function copyBytes(bytes, at) {
   const length = byteLength(bytes);
@@ -579,12 +597,14 @@ function readRequest(r, staged) {
       }
       case "history":
         if (v === null) break;
-        if ((staged.history = bytesOrUndefined(v)) === undefined) return false;
+        if (bytesOrUndefined(v) === undefined) return false;
+        staged.history = bounded(v, MAX_HISTORY_BYTES);
         flags |= F_HISTORY;
         break;
       case "sourceHistory":
         if (v === null) break;
-        if ((staged.sourceHistory = bytesOrUndefined(v)) === undefined) return false;
+        if (bytesOrUndefined(v) === undefined) return false;
+        staged.sourceHistory = bounded(v, MAX_HISTORY_BYTES);
         flags |= F_SOURCE_HISTORY;
         break;
       default:
@@ -681,6 +701,29 @@ function isArray(value) {
   }
 }
 
+/** Run `f`, throwing its CiamError as the PolicyError a policy argument gets. */
+function asPolicyError(f) {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof CiamError && !(err instanceof PolicyError)) throw new PolicyError(err.code, err.path, err.message, err.problems);
+    throw err;
+  }
+}
+
+/**
+ * Policy JSON text given as a string. A lone UTF-16 surrogate cannot be written as UTF-8 (it
+ * would silently become U+FFFD), so such text is not JSON the module can read as given.
+ */
+function policyText(text) {
+  const at = text.search(LONE_SURROGATE);
+  if (at < 0) return text;
+  const problem = { code: "invalid_json", path: "", message: `the text has a lone UTF-16 surrogate at index ${at}, which no JSON text can hold` };
+  throw new PolicyError(problem.code, problem.path, summary(problem), [problem]);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** An argument that must be an object (not an array). */
 function object(value, what, path = "") {
   if (value === undefined || value === null) throw misuse("missing_field", path, `pass the ${what} as an object`);
@@ -716,7 +759,11 @@ function split(request, fields) {
   let copy = request;
   const found = [undefined, undefined];
   try {
-    if (typeof request.toJSON !== "function" && !boxed(request)) {
+    // Read once, as JSON.stringify reads it; when it is a function, its result is the request.
+    const toJSON = request.toJSON;
+    if (typeof toJSON === "function") {
+      copy = { toJSON: () => toJSON.call(request, "") };
+    } else if (!boxed(request)) {
       // Own enumerable keys, each read once, defined (not assigned, so nothing on
       // Object.prototype interferes, and an own `__proto__` stays a key) on a plain object —
       // or, when someone gave Object.prototype a `toJSON` the request itself does not see, on
@@ -725,7 +772,7 @@ function split(request, fields) {
       for (let i = 0; i < fields.length; i++) {
         const value = Object.hasOwn(copy, fields[i]) ? copy[fields[i]] : undefined;
         if (bytesOrUndefined(value) !== undefined) {
-          found[i] = value;
+          found[i] = bounded(value, MAX_HISTORY_BYTES);
           copy[fields[i]] = undefined; // JSON leaves it out
         }
       }
@@ -827,11 +874,18 @@ function putRequest(textValue, first, second) {
  */
 function historyArgument(history, path) {
   if (history === undefined || history === null) return { kind: 0, value: undefined };
-  if (bytesOrUndefined(history) !== undefined) return { kind: 1, value: history };
+  if (bytesOrUndefined(history) !== undefined) return { kind: 1, value: bounded(history, MAX_HISTORY_BYTES) };
   if (typeof history !== "object" || isArray(history)) {
     throw misuse("invalid_type", path, "pass a history as the Uint8Array record() returned, its JSON form, or null");
   }
-  return { kind: 2, value: json(history, path) };
+  const textValue = json(history, path);
+  // The module reads the history first, so its too_long is the answer.
+  const long = tooLong(textValue);
+  if (long !== undefined) {
+    const problem = { ...long, path };
+    throw new CiamError(problem.code, problem.path, summary(problem), [problem]);
+  }
+  return { kind: 2, value: textValue };
 }
 
 /** A history argument into the input: [kind, length]. */
@@ -842,8 +896,7 @@ function putHistory({ kind, value }) {
 }
 
 function keySet(keys) {
-  if (!(keys instanceof KeySet)) throw misuse("invalid_type", "/keys", "pass the KeySet the token keys were built into");
-  return keys.inner();
+  return keysOf(keys);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -852,15 +905,25 @@ function keySet(keys) {
 // Memory: each wasm-side object (engine, keys) is also freed when its JS wrapper is garbage
 // collected (wasm-bindgen registers it with a FinalizationRegistry); `free()` releases it now.
 
+let engineOf; // (candidate) → its engine in the module; set in PolicyEngine's static block
+let keysOf; // (candidate) → its keys in the module; set in KeySet's static block
+
 /** A policy parsed and validated once, answering any number of calls. */
 export class PolicyEngine {
   #engine;
 
-  /** The engine in the module, or a coded error once `free()` released it. */
-  #live() {
-    if (this.#engine === undefined) throw misuse("invalid_type", "", "this PolicyEngine was freed (free() was called); create a new one");
-    return this.#engine;
+  static {
+    // A method called on something that is not an engine (a Proxy of one, as reactive state
+    // libraries make; a method taken off its engine) is a coded error, not a TypeError.
+    engineOf = (candidate) => {
+      if (candidate === null || typeof candidate !== "object" || !(#engine in candidate)) {
+        throw misuse("invalid_type", "", "call this method on a PolicyEngine itself (not a copy, a Proxy of one, or a method taken off it)");
+      }
+      if (candidate.#engine === undefined) throw misuse("invalid_type", "", "this PolicyEngine was freed (free() was called); create a new one");
+      return candidate.#engine;
+    };
   }
+
 
   /** An engine for a policy given as an object or as JSON text. Throws `PolicyError`. */
   constructor(policy, inner) {
@@ -872,7 +935,7 @@ export class PolicyEngine {
           { code: "invalid_type", path: "", message: "pass the policy as an object or as JSON text" },
         ]);
       }
-      const textValue = typeof policy === "string" ? policy : json(policy);
+      const textValue = typeof policy === "string" ? policyText(policy) : asPolicyError(() => json(policy));
       const long = tooLong(textValue);
       if (long !== undefined) throw new PolicyError(long.code, long.path, summary(long), [long]);
       const { length } = putText(textValue);
@@ -887,7 +950,7 @@ export class PolicyEngine {
         { code: "invalid_type", path: "", message: "pass a preset name as a string" },
       ]);
     }
-    const { length } = putText(name);
+    const { length } = putText(presetName(name));
     return new PolicyEngine(PRESET, wasm.Engine.preset(io, length) ?? result(STATUS_POLICY_ERROR));
   }
 
@@ -895,37 +958,39 @@ export class PolicyEngine {
   evaluate(request) {
     const length = pack(request);
     if (length >= 0) {
-      const status = this.#live().evaluate(io, offset, length);
+      const status = engineOf(this).evaluate(io, offset, length);
       if (status !== STATUS_RETRY) return result(status);
     }
     object(request, "request");
     const { text: textValue, history, source } = split(request, ["history", "sourceHistory"]);
     const args = putRequest(textValue, history, source);
-    return result(this.#live().evaluate_text(io, ...args));
+    return result(engineOf(this).evaluate_text(io, ...args));
   }
 
   /** Decide one recovery attempt: channels offered, budget, grant, holds, notifications. */
   evaluateRecovery(request) {
     object(request, "request");
     const { text: textValue, history, source } = split(request, ["history", "sourceHistory"]);
-    return result(this.#live().recovery(io, ...putRequest(textValue, history, source)));
+    return result(engineOf(this).recovery(io, ...putRequest(textValue, history, source)));
   }
 
   /** Decide one change of a credential or identifier. */
   evaluateChange(request) {
     object(request, "request");
     const { text: textValue, history } = split(request, ["history"]);
-    return result(this.#live().change(io, ...putRequest(textValue, history).slice(0, 4)));
+    return result(engineOf(this).change(io, ...putRequest(textValue, history).slice(0, 4)));
   }
 
   /** The pure reducer: the history (bytes, its JSON form, or null) with `event` added, as bytes. */
   record(history, event) {
-    const engine = this.#live();
+    engineOf(this); // a freed engine fails first
     // Both arguments are read (getters, toJSON) before anything is written: a getter may call
     // the engine again, which reuses the input.
     const historyArg = historyArgument(history, "/history");
     object(event, "event", "/event");
     const eventText = json(event, "/event");
+    // Taken again: a getter of the arguments' may have freed it.
+    const engine = engineOf(this);
     // The history goes at the start of the input; the event's text after it.
     const [kind, length] = putHistory(historyArg);
     const long = tooLong(eventText);
@@ -949,7 +1014,7 @@ export class PolicyEngine {
   /** The policy document this engine decides with. */
   policy() {
     ready();
-    return result(this.#live().policy(io));
+    return result(engineOf(this).policy(io));
   }
 
   /** Mint a step-up grant (HS256 JWS) proving `sub` stepped up for `action`. */
@@ -959,7 +1024,7 @@ export class PolicyEngine {
     // The keys again: a getter of the request's may have freed them.
     const inner = keySet(keys);
     const { length } = putText(textValue);
-    return result(this.#live().mint_step_up_grant(io, inner, length));
+    return result(engineOf(this).mint_step_up_grant(io, inner, length));
   }
 
   /** Mint a recovery ticket carrying the grant of an `evaluateRecovery` decision. */
@@ -969,7 +1034,7 @@ export class PolicyEngine {
     // The keys again: a getter of the request's may have freed them.
     const inner = keySet(keys);
     const { length } = putText(textValue);
-    return result(this.#live().mint_recovery_ticket(io, inner, length));
+    return result(engineOf(this).mint_recovery_ticket(io, inner, length));
   }
 
   /** Verify a token: signature, purpose, audience, subject, scope, lifetime, revocation, supersession. */
@@ -979,11 +1044,12 @@ export class PolicyEngine {
     const { text: textValue, history } = split(request, ["history"]);
     // The keys again: a getter of the request's may have freed them.
     const inner = keySet(keys);
-    return result(this.#live().verify_token(io, inner, ...putRequest(textValue, history).slice(0, 4)));
+    return result(engineOf(this).verify_token(io, inner, ...putRequest(textValue, history).slice(0, 4)));
   }
 
   /** Release the engine's memory now rather than at garbage collection. */
   free() {
+    if (this === null || typeof this !== "object" || !(#engine in this)) engineOf(this); // the coded error
     if (this.#engine !== undefined) {
       this.#engine.free();
       this.#engine = undefined;
@@ -1000,6 +1066,16 @@ const PRESET = Symbol("preset");
 export class KeySet {
   #keys;
 
+  static {
+    keysOf = (candidate) => {
+      if (candidate === null || typeof candidate !== "object" || !(#keys in candidate)) {
+        throw misuse("invalid_type", "/keys", "pass the KeySet the token keys were built into");
+      }
+      if (candidate.#keys === undefined) throw misuse("invalid_type", "/keys", "this KeySet was freed");
+      return candidate.#keys;
+    };
+  }
+
   /** Keys from `{ signing, keys: [{ kid, secret }] }`, secrets unpadded base64url of at least 32 bytes. */
   constructor(spec) {
     const { length } = putText(requestJson(object(spec, "key set")));
@@ -1008,17 +1084,12 @@ export class KeySet {
 
   /** The kid of the signing key. */
   get signingKid() {
-    return result(this.inner().signing_kid(io));
-  }
-
-  /** @internal */
-  inner() {
-    if (this.#keys === undefined) throw misuse("invalid_type", "/keys", "this KeySet was freed");
-    return this.#keys;
+    return result(keysOf(this).signing_kid(io));
   }
 
   /** Release the keys' memory now. */
   free() {
+    if (this === null || typeof this !== "object" || !(#keys in this)) keysOf(this); // the coded error
     if (this.#keys !== undefined) {
       this.#keys.free();
       this.#keys = undefined;
@@ -1034,10 +1105,23 @@ export function presets() {
   return result(wasm.presets(io));
 }
 
+/**
+ * A preset name as the module needs it: no preset name is long, and the module quotes at most
+ * 64 characters of an unknown one, so 130 UTF-16 units (at least 65 characters) give the same
+ * answer without copying a huge string into its memory.
+ */
+function presetName(name) {
+  return name.length > 130 ? name.slice(0, 130) : name;
+}
+
 /** The JSON text of a built-in preset, to start a custom policy from. */
 export function presetJson(name) {
-  if (typeof name !== "string") throw new PolicyError("invalid_type", "", "pass a preset name as a string", []);
-  const { length } = putText(name);
+  if (typeof name !== "string") {
+    throw new PolicyError("invalid_type", "", "pass a preset name as a string", [
+      { code: "invalid_type", path: "", message: "pass a preset name as a string" },
+    ]);
+  }
+  const { length } = putText(presetName(name));
   return result(wasm.preset_json(io, length));
 }
 
@@ -1071,28 +1155,45 @@ export function generateRecoveryCodes(count) {
 /** The storage hash of a recovery code under the host's pepper. */
 export function hashRecoveryCode(code, pepper) {
   if (typeof code !== "string") throw misuse("invalid_type", "/code", "pass the code as a string");
-  if (bytesOrUndefined(pepper) === undefined) throw misuse("invalid_type", "/pepper", "pass the pepper as a Uint8Array");
+  if (bytesOrUndefined(pepper) === undefined || detached(pepper)) throw misuse("invalid_type", "/pepper", PEPPER);
   if (code.length > MAX_TYPED_CODE) {
     // The module's answer, without copying a huge typed value into its memory.
     const problem = { code: "invalid_format", path: "/code", message: "a recovery code is 16 characters of Crockford base32" };
     throw new CiamError(problem.code, problem.path, summary(problem), [problem]);
   }
-  const { length, parts } = putText(code, pepper);
+  const { length, parts } = putText(code, bounded(pepper, MAX_PEPPER_BYTES));
   return result(wasm.hash_recovery_code(io, length, parts[1]));
+}
+
+const PEPPER = "pass the pepper as a Uint8Array (one whose buffer was not transferred away)";
+
+/** Whether a Uint8Array's buffer was transferred away (it then reads as empty, not as an error). */
+function detached(bytes) {
+  if (byteLength(bytes) > 0) return false;
+  try {
+    new Uint8Array(typedArrayBuffer.call(bytes));
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** As src/token/codes.rs `normalize`: longer typed input (in UTF-8 bytes, so also in UTF-16 units) is not a code. */
 const MAX_TYPED_CODE = 64;
+/** A stored hash is 43 characters of base64url (src/token/base64url.rs decodes strictly). */
+const MAX_STORED_HASH = 64;
 
 /** Whether a typed recovery code matches a stored hash (constant time). */
 export function verifyRecoveryCode(code, storedHash, pepper) {
   if (typeof code !== "string" || typeof storedHash !== "string" || bytesOrUndefined(pepper) === undefined) {
     throw misuse("invalid_type", "", "pass the code and the stored hash as strings and the pepper as a Uint8Array");
   }
-  // Not a code at all: the module's answer, without copying a huge typed value into its memory.
-  if (code.length > MAX_TYPED_CODE) return false;
+  if (detached(pepper)) throw misuse("invalid_type", "/pepper", PEPPER);
+  // Not a code, or not a stored hash (43 characters), at all: the module's answer, without
+  // copying a huge value into its memory.
+  if (code.length > MAX_TYPED_CODE || storedHash.length > MAX_STORED_HASH) return false;
   const codeBytes = encoder.encode(code);
   const hashBytes = encoder.encode(storedHash);
-  const { parts } = putText("", codeBytes, hashBytes, pepper);
+  const { parts } = putText("", codeBytes, hashBytes, bounded(pepper, MAX_PEPPER_BYTES));
   return wasm.verify_recovery_code(io, parts[1], parts[3], parts[5]);
 }

@@ -401,6 +401,13 @@ fn recovery_codes_are_random_grouped_and_stored_hashed() {
     assert!(!codes::verify(code, "not base64!", pepper));
     assert_eq!(codes::normalize("o1il-0000-0000-0000").as_deref(), Some("0111000000000000"));
     assert_eq!(codes::hash("nope", pepper).unwrap_err().code(), ErrorCode::InvalidFormat);
+    // A pepper past the bound is refused (after the code), and never verifies.
+    let long = vec![7u8; codes::MAX_PEPPER_BYTES + 1];
+    assert_eq!(codes::hash(code, &long).unwrap_err().code(), ErrorCode::OutOfRange);
+    assert_eq!(codes::hash("nope", &long).unwrap_err().code(), ErrorCode::InvalidFormat);
+    let at_bound = vec![7u8; codes::MAX_PEPPER_BYTES];
+    assert!(codes::verify(code, &codes::hash(code, &at_bound).unwrap(), &at_bound));
+    assert!(!codes::verify(code, &stored, &long));
     assert_eq!(codes::generate(0).unwrap_err().code(), ErrorCode::OutOfRange);
     assert_eq!(codes::generate(21).unwrap_err().code(), ErrorCode::OutOfRange);
 }

@@ -65,11 +65,18 @@ pub fn normalize(input: &str) -> Option<String> {
     (out.len() == CODE_CHARS).then_some(out)
 }
 
+/// The longest pepper taken: HMAC-SHA-256 hashes a key longer than its 64-byte block anyway,
+/// and a bound keeps a host's mistake (a huge buffer) from being copied into wasm memory.
+pub const MAX_PEPPER_BYTES: usize = 1024;
+
 /// The storage hash of a code: base64url of HMAC-SHA-256(pepper, canonical code). Store
 /// this, never the code. An empty pepper is allowed but a host secret is better.
 pub fn hash(code: &str, pepper: &[u8]) -> Result<String> {
     let canonical = normalize(code)
         .ok_or_else(|| Error::new(ErrorCode::InvalidFormat, "/code", "a recovery code is 16 characters of Crockford base32"))?;
+    if pepper.len() > MAX_PEPPER_BYTES {
+        return Err(Error::new(ErrorCode::OutOfRange, "/pepper", text!("a pepper is at most ", MAX_PEPPER_BYTES, " bytes (32 random bytes are plenty)")));
+    }
     let mut mac = HmacSha256::new_from_slice(pepper).map_err(|_| Error::new(ErrorCode::WeakKey, "/pepper", "unusable pepper"))?;
     mac.update(canonical.as_bytes());
     Ok(base64url::encode(&mac.finalize().into_bytes()))
@@ -77,6 +84,9 @@ pub fn hash(code: &str, pepper: &[u8]) -> Result<String> {
 
 /// Whether `code` matches a stored hash, compared in constant time.
 pub fn verify(code: &str, stored_hash: &str, pepper: &[u8]) -> bool {
+    if pepper.len() > MAX_PEPPER_BYTES {
+        return false;
+    }
     let (Some(canonical), Some(expected)) = (normalize(code), base64url::decode(stored_hash)) else { return false };
     let Ok(mut mac) = HmacSha256::new_from_slice(pepper) else { return false };
     mac.update(canonical.as_bytes());
