@@ -642,7 +642,7 @@ export function decodeHistory(bytes: Uint8Array): HistoryJson;
 export function encodeHistory(history: HistoryJson): Uint8Array;
 /** `count` (1–20) fresh recovery codes such as `K7QM-3XRD-9PTA-W2HC`; store only their hashes. */
 export function generateRecoveryCodes(count: number): string[];
-/** The storage hash of a recovery code under the host's pepper. */
+/** The storage hash of a recovery code under the host's pepper (a secret of at most 1024 bytes; 32 random bytes are plenty). */
 export function hashRecoveryCode(code: string, pepper: Uint8Array): string;
 /** Whether a typed recovery code matches a stored hash (constant time). */
 export function verifyRecoveryCode(code: string, storedHash: string, pepper: Uint8Array): boolean;
