@@ -298,17 +298,7 @@ impl Attempt<'_> {
                     "authTime is after now; check the clock you pass as now",
                 ));
             }
-            if session.amr.len() > 16 {
-                p.push(Problem::new(ErrorCode::TooLong, "/session/amr", "at most 16 amr values"));
-            }
-            for (i, amr) in session.amr.iter().enumerate() {
-                // The path is formatted only when the value is wrong (most requests carry amr).
-                let found = p.len();
-                check_short_id(&mut p, "", amr, 16);
-                for problem in p.iter_mut().skip(found) {
-                    problem.path = text!("/session/amr/", i);
-                }
-            }
+            check_amr(&mut p, session.amr);
         }
         if let Some(account) = &self.account {
             if let Some(created) = account.created_at {
@@ -333,11 +323,32 @@ impl Attempt<'_> {
     }
 }
 
-/// A `duplicate_key` problem for every entry listed before (`base` ends with `/`).
+/// The most problems one list check reports: a list of a megabyte of repeats would otherwise
+/// make one problem per entry, tens of megabytes of wasm memory that never shrinks.
+pub(crate) const MAX_LIST_PROBLEMS: usize = 8;
+
+/// A `duplicate_key` problem for each entry listed before (`base` ends with `/`), for the first
+/// [`MAX_LIST_PROBLEMS`] of them.
 pub(crate) fn check_unique<T: PartialEq + crate::text::Piece>(p: &mut Vec<Problem>, base: &str, items: &[T]) {
-    for (i, item) in items.iter().enumerate() {
-        if items.iter().take(i).any(|other| other == item) {
-            p.push(Problem::new(ErrorCode::DuplicateKey, text!(base, i), text!("`", item, "` is listed twice")));
+    let duplicates = items.iter().enumerate().filter(|(i, item)| items.iter().take(*i).any(|other| other == *item));
+    for (i, item) in duplicates.take(MAX_LIST_PROBLEMS) {
+        p.push(Problem::new(ErrorCode::DuplicateKey, text!(base, i), text!("`", item, "` is listed twice")));
+    }
+}
+
+/// A session's `amr`: at most 16 values, each a short id. A list refused for its length is not
+/// walked, so a huge one costs one problem, not one per entry.
+pub(crate) fn check_amr<S: AsRef<str>>(p: &mut Vec<Problem>, amr: &[S]) {
+    if amr.len() > 16 {
+        p.push(Problem::new(ErrorCode::TooLong, "/session/amr", "at most 16 amr values"));
+        return;
+    }
+    for (i, value) in amr.iter().enumerate() {
+        // The path is formatted only when the value is wrong (most requests carry amr).
+        let found = p.len();
+        check_short_id(p, "", value.as_ref(), 16);
+        for problem in p.iter_mut().skip(found) {
+            problem.path = text!("/session/amr/", i);
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Wire types of `evaluateRecovery` and `evaluateChange`: the requests a host sends and the
 //! decisions it gets back. camelCase, unknown fields rejected, lists in output sorted.
 
-use super::{check_device, check_network, check_unique, Device, Network, PolicyRef, Session};
+use super::{check_amr, check_device, check_network, check_unique, Device, Network, PolicyRef, Session};
 use crate::error::{Error, ErrorCode, Problem, Result};
 use crate::json::UniqueMap;
 use crate::policy::recovery::{Anchor, RecoveryChannel, RecoveryScope};
@@ -276,11 +276,13 @@ impl ChangeRequest {
                 p.push(Problem::new(ErrorCode::OutOfRange, "/session/aal", text!(session.aal, " is outside 0..=3")));
             }
             check_time(&mut p, "/session/authTime", session.auth_time);
+            check_amr(&mut p, &session.amr);
         }
         if self.verified.len() > RecoveryChannel::ALL.len() {
+            // Only its first entries are checked: a huge list would make problems per entry.
             p.push(Problem::new(ErrorCode::TooLong, "/verified", "list each method at most once"));
         }
-        for (i, verified) in self.verified.iter().enumerate() {
+        for (i, verified) in self.verified.iter().enumerate().take(RecoveryChannel::ALL.len()) {
             check_time(&mut p, &text!("/verified/", i, "/at"), verified.at);
             if verified.at > self.now {
                 p.push(Problem::new(

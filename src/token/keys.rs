@@ -41,7 +41,8 @@ impl KeySet {
     pub fn new(keys: Vec<(String, Vec<u8>)>, signing: &str) -> Result<KeySet> {
         let mut problems = Vec::new();
         if keys.is_empty() || keys.len() > MAX_KEYS {
-            problems.push(Problem::new(ErrorCode::OutOfRange, "/keys", text!("give between 1 and ", MAX_KEYS, " keys")));
+            // Not walked: a huge list would make problems (and comparisons) per entry.
+            return Err(Error::new(ErrorCode::OutOfRange, "/keys", text!("give between 1 and ", MAX_KEYS, " keys")));
         }
         let mut map: Vec<(String, Vec<u8>)> = Vec::with_capacity(keys.len());
         for (i, (kid, secret)) in keys.into_iter().enumerate() {

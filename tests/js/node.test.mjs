@@ -209,7 +209,17 @@ test("node: inputs longer than any the module reads are refused before they reac
       }
     }
     const verified = api.verifyRecoveryCode("K".repeat(3 << 20), "x", new Uint8Array(32)) || api.verifyRecoveryCode("K7QM-3XRD-9PTA-W2HC", "A".repeat(30 << 20), new Uint8Array(32));
-    console.log(JSON.stringify({ codes, verified, grown: exports.memory.buffer.byteLength - before, after: engine.evaluate({ now: 1800000000, action: "login" }).outcome }));
+    const grown = exports.memory.buffer.byteLength - before;
+    // Just under 1 MB of JSON is read (copied in, parsed), but it is a repeat per entry: it
+    // makes a few problems, not one per entry (which took 78 MB).
+    let repeats;
+    try {
+      engine.evaluate({ now: 1800000000, action: "login", account: { factors: Array(170000).fill("sms") } });
+    } catch (e) {
+      repeats = e.code + " " + e.problems.length;
+    }
+    const grownByRepeats = exports.memory.buffer.byteLength - before - grown;
+    console.log(JSON.stringify({ codes, verified, grown, repeats, grownByRepeats, after: engine.evaluate({ now: 1800000000, action: "login" }).outcome }));
   `);
   assert.deepEqual(out.codes, [
     "CiamError too_long",
@@ -224,6 +234,8 @@ test("node: inputs longer than any the module reads are refused before they reac
     "PolicyError unknown_preset",
   ]);
   assert.equal(out.verified, false);
+  assert.equal(out.repeats, "too_long 9"); // the length, and the first 8 repeats
+  assert.ok(out.grownByRepeats < 8 << 20, `a megabyte of repeats grew the module's memory by ${out.grownByRepeats} bytes`);
   assert.ok(out.grown < 1 << 20, `the module's memory grew by ${out.grown} bytes`);
   assert.equal(out.after, "step_up");
 });
