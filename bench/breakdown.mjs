@@ -3,8 +3,9 @@
 //   node bench/breakdown.mjs split <pkg dir> <rounds> <round ms>
 //     each `evaluate` case cut in three: packing the request object into wasm memory (JS),
 //     the wasm call, building the decision object (JS) — beside the whole call. The API keeps
-//     these parts private, so this loads a copy of api.js that also exports them; the copy is
-//     checked to decide exactly as the package does.
+//     these parts private, so this loads a copy of its source (pkg-templates/api.js; the package
+//     ships it minified) that also exports them; the copy is checked to decide exactly as the
+//     package does.
 //   node bench/breakdown.mjs cold <pkg dir>
 //     one cold start, phase by phase: reading the .wasm, compiling it, importing the glue and
 //     the API modules, instantiating, `fromPreset`, the first `evaluate` and a second one.
@@ -44,7 +45,8 @@ if (mode === "cold") {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ciam-breakdown-"));
   try {
     for (const file of ["ciam_policy.js", "ciam_policy_bg.wasm"]) fs.copyFileSync(path.join(pkgDir, file), path.join(dir, file));
-    const source = fs.readFileSync(path.join(pkgDir, "api.js"), "utf8");
+    // The API's source (the package ships it minified): the same code, with names to reach into.
+    const source = fs.readFileSync(new URL("../pkg-templates/api.js", import.meta.url), "utf8");
     const parts = "export const __parts = { pack, result, engineOf, io: () => io, offset: () => offset };\n";
     if (!/^let engineOf\b/m.test(source) || !/^function pack\(/m.test(source) || !/^function result\(/m.test(source)) {
       throw new Error("bench/breakdown.mjs: api.js no longer has engineOf, pack() and result(); update the split");

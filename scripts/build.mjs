@@ -73,10 +73,15 @@ if (dev) {
   ]);
 }
 
-// The glue and the API go in as they are; the API's exports are what every entry exports.
-fs.copyFileSync(path.join(work, "web", `${name}.js`), path.join(out, `${name}.js`));
+// The glue and the API, minified (except in --dev builds): what every runtime downloads and
+// parses on a cold start. Names are kept (`constructor.name`, stack traces); the API's
+// exports are what every entry exports.
+const esbuild = await import("esbuild");
+const shipped = async (code) =>
+  dev ? code : (await esbuild.transform(code, { minify: true, keepNames: true, format: "esm", target: "es2022", legalComments: "none" })).code;
 const api = fs.readFileSync(path.join(templates, "api.js"), "utf8");
-fs.writeFileSync(path.join(out, "api.js"), api);
+fs.writeFileSync(path.join(out, `${name}.js`), await shipped(fs.readFileSync(path.join(work, "web", `${name}.js`), "utf8")));
+fs.writeFileSync(path.join(out, "api.js"), await shipped(api));
 const exported = [...api.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) => m[1]).filter((n) => n !== "attach");
 for (const required of ["PolicyEngine", "KeySet", "CiamError", "PolicyError", "presets"]) {
   if (!exported.includes(required)) throw new Error(`pkg-templates/api.js does not export ${required}`);
@@ -90,7 +95,6 @@ for (const file of ["browser.js", "workerd.js", "edge-light.js", "node.mjs", "de
 
 // CommonJS: the entry, the API and the glue bundled into one file by esbuild.
 fs.writeFileSync(path.join(out, "node-cjs.js"), fill(fs.readFileSync(path.join(templates, "node-cjs.js"), "utf8")));
-const esbuild = await import("esbuild");
 await esbuild.build({
   entryPoints: [path.join(out, "node-cjs.js")],
   outfile: path.join(out, "node.cjs"),
@@ -99,6 +103,8 @@ await esbuild.build({
   platform: "node",
   target: "node18",
   logLevel: "error",
+  minify: !dev,
+  keepNames: true,
   // The glue's default loader (a URL next to import.meta.url) is never used by this entry.
   define: { "import.meta.url": "undefined" },
 });
