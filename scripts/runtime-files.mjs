@@ -3,7 +3,7 @@
 
 /** The package files each runtime loads, by runtime, JS first and the wasm last. */
 export const runtimeFiles = {
-  "node (import)": ["node.mjs", "api.js", "ciam_policy.js", "ciam_policy_bg.wasm"],
+  "node (import)": ["node.mjs", "ciam_policy_bg.wasm"],
   "node (require)": ["node.cjs", "ciam_policy_bg.wasm"],
   browser: ["browser.js", "api.js", "ciam_policy.js", "ciam_policy_bg.wasm"],
   "workerd / Cloudflare": ["workerd.js", "api.js", "ciam_policy.js", "ciam_policy_bg.wasm"],
