@@ -1,19 +1,23 @@
 // One cold start in a fresh Node process (bench/run.mjs spawns it several times):
 // measured inside the process, from just before the import to the first decision.
-// Usage: node bench/coldstart-node.mjs <ciam|cedar> <pkg dir>
+// Usage: node bench/coldstart-node.mjs <ciam|ciam-custom|cedar> <pkg dir>
+//   ciam: an engine from the built-in preset; ciam-custom: an engine from the same policy
+//   given as JSON text, as a deployment with its own policy starts (read before the clock starts).
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 const [which, pkgDir] = process.argv.slice(2);
 const fixtures = JSON.parse(fs.readFileSync(new URL("./fixtures.json", import.meta.url), "utf8"));
+const customPolicy = which === "ciam-custom" ? fs.readFileSync(new URL(`../src/policy/presets/${fixtures.preset}.json`, import.meta.url), "utf8") : null;
 const t0 = performance.now();
 let decision;
 let t1;
-if (which === "ciam") {
+if (which === "ciam" || which === "ciam-custom") {
   const { PolicyEngine } = await import(pathToFileURL(path.join(pkgDir, "node.mjs")).href);
   t1 = performance.now();
-  decision = PolicyEngine.fromPreset(fixtures.preset).evaluate(fixtures.requests.stepUp).outcome;
+  const engine = customPolicy === null ? PolicyEngine.fromPreset(fixtures.preset) : new PolicyEngine(customPolicy);
+  decision = engine.evaluate(fixtures.requests.stepUp).outcome;
 } else {
   const cedar = await import("@cedar-policy/cedar-wasm/nodejs");
   t1 = performance.now();

@@ -255,6 +255,8 @@ export default { fetch() { return Response.json(floorDecision(request)); } };
 if (wanted("cold")) {
   results.cold.node = nodeColdStart("ciam");
   check("node cold start decision", results.cold.node.decision, "step_up");
+  results.cold.nodeCustom = nodeColdStart("ciam-custom");
+  check("node cold start decision, own policy", results.cold.nodeCustom.decision, "step_up");
   results.cold.nodeCedar = nodeColdStart("cedar");
   results.cold.workerd = await workerd();
 }
@@ -331,6 +333,7 @@ if (results.cold.node) {
   lines.push(`| cold start (median of ${c.node.runs}) | ciam-policy | baseline | ratio |`);
   lines.push("|---|---:|---:|---:|");
   lines.push(`| Node, in-process: import → first decision | ${c.node.firstDecisionMs.toFixed(1)} ms | cedar-wasm ${c.nodeCedar.firstDecisionMs.toFixed(1)} ms | ${ratio(c.node.firstDecisionMs / c.nodeCedar.firstDecisionMs)} |`);
+  lines.push(`| Node, in-process: import → first decision, the policy as JSON text (not a preset) | ${c.nodeCustom.firstDecisionMs.toFixed(1)} ms | cedar-wasm ${c.nodeCedar.firstDecisionMs.toFixed(1)} ms | ${ratio(c.nodeCustom.firstDecisionMs / c.nodeCedar.firstDecisionMs)} |`);
   lines.push(`| Node, in-process: import only | ${c.node.importMs.toFixed(1)} ms | cedar-wasm ${c.nodeCedar.importMs.toFixed(1)} ms | ${ratio(c.node.importMs / c.nodeCedar.importMs)} |`);
   lines.push(`| workerd: process start → first HTTP response | ${c.workerd.ciamMs.toFixed(1)} ms | trivial worker ${c.workerd.baselineMs.toFixed(1)} ms | ${ratio(c.workerd.ciamMs / c.workerd.baselineMs)} (+${(c.workerd.ciamMs - c.workerd.baselineMs).toFixed(1)} ms) |`);
   lines.push("");
