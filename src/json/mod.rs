@@ -24,6 +24,15 @@ pub const MAX_JSON_BYTES: usize = 1 << 20;
 pub trait FromJson: Sized {
     /// Read one value at the reader's cursor.
     fn read(r: &mut Reader<'_>) -> Result<Self>;
+
+    /// Read one value into `place`, dropping the value there. A wire struct's fields are read
+    /// with this: one function per field type, where an assignment in every field's arm would
+    /// repeat the move and the drop for each field (a third of the wasm is JSON readers).
+    #[inline(never)]
+    fn read_into(r: &mut Reader<'_>, place: &mut Self) -> Result<()> {
+        *place = Self::read(r)?;
+        Ok(())
+    }
 }
 
 /// The value a wire struct's field holds before the field is read. Never observable: every
@@ -565,9 +574,34 @@ pub fn unknown_field(key: &str, expected: &str) -> Error {
     )
 }
 
-/// The error for a required key that is absent (`path` is `/key`).
-pub fn missing_field(path: &'static str) -> Error {
-    Error::new(ErrorCode::MissingField, path, crate::text!("missing field `", path.get(1..).unwrap_or(path), "` (add it)"))
+/// The error for a required key that is absent.
+pub fn missing_field(key: &str) -> Error {
+    Error::new(ErrorCode::MissingField, crate::text!("/", key), crate::text!("missing field `", key, "` (add it)"))
+}
+
+/// The bits of the fields marked `true`, field `i` at bit `i` (as [`Reader::fields`] reports them).
+#[doc(hidden)]
+pub const fn required_mask(required: &[bool]) -> u64 {
+    let (mut mask, mut bit, mut rest) = (0u64, 1u64, required);
+    while let [first, tail @ ..] = rest {
+        if *first {
+            mask |= bit;
+        }
+        bit <<= 1;
+        rest = tail;
+    }
+    mask
+}
+
+/// `missing_field` for the first key, in declaration order, that `required` has and `seen` lacks.
+#[doc(hidden)]
+pub fn check_required(keys: &[&str], required: u64, seen: u64) -> Result<()> {
+    let missing = required & !seen;
+    if missing == 0 {
+        return Ok(());
+    }
+    let first = usize::try_from(missing.trailing_zeros()).unwrap_or(usize::MAX);
+    Err(missing_field(keys.get(first).copied().unwrap_or_default()))
 }
 
 /// The error for a name an enumeration does not have; `expected` lists the names it has,

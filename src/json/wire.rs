@@ -44,18 +44,20 @@ macro_rules! wire_struct {
                 // Every field starts as a placeholder; each is then read, defaulted, or
                 // reported missing below, so no placeholder survives.
                 let mut value = <$name as $crate::json::Placeholder>::placeholder();
+                // The keys without a mode must be present: one check for all of them.
+                const REQUIRED: u64 = $crate::json::required_mask(&[$($crate::wire_required!($($mode)?)),*]);
                 let seen = r.fields(KEYS, &mut |r, index| {
                     let mut i = 0usize;
                     $(
                         if index == i {
-                            value.$field = $crate::json::FromJson::read(r)?;
-                            return Ok(());
+                            return $crate::json::FromJson::read_into(r, &mut value.$field);
                         }
                         i += 1;
                     )*
                     let _ = i;
                     Ok(())
                 })?;
+                $crate::json::check_required(KEYS, REQUIRED, seen)?;
                 let mut bit = 1u64;
                 $(
                     $crate::wire_finish!(value.$field, seen & bit != 0, $key $(, $mode $(($default))?)?);
@@ -80,11 +82,8 @@ macro_rules! wire_struct {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! wire_finish {
-    ($place:expr, $seen:expr, $key:literal) => {
-        if !$seen {
-            return Err($crate::json::missing_field(concat!("/", $key)));
-        }
-    };
+    // Required: checked for all the struct's keys at once (`check_required`).
+    ($place:expr, $seen:expr, $key:literal) => {};
     ($place:expr, $seen:expr, $key:literal, optional) => {};
     ($place:expr, $seen:expr, $key:literal, default) => {
         if !$seen {
@@ -100,6 +99,18 @@ macro_rules! wire_finish {
         if !$seen {
             $place = $default;
         }
+    };
+}
+
+/// Whether a field of this mode must be present (see [`wire_struct!`](crate::wire_struct)).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! wire_required {
+    () => {
+        true
+    };
+    ($mode:ident) => {
+        false
     };
 }
 
