@@ -110,8 +110,15 @@ impl Problem {
 }
 
 /// A failed call: one or more problems, the first being the most important.
+///
+/// Boxed, so that a `Result` is no larger than its value (a `Result<()>` is one pointer): the
+/// problems would otherwise be moved through every `?` of the readers and checks, and that
+/// code was a tenth of the wasm.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct Error {
+pub struct Error(Box<Problems>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Problems {
     first: Problem,
     rest: Vec<Problem>,
 }
@@ -119,39 +126,40 @@ pub struct Error {
 impl Error {
     /// An error with a single problem.
     pub fn new(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Error { first: Problem::new(code, path, message), rest: Vec::new() }
+        Error(Box::new(Problems { first: Problem::new(code, path, message), rest: Vec::new() }))
     }
 
     /// An error from a list of problems; `None` when the list is empty.
     pub fn from_problems(problems: Vec<Problem>) -> Option<Self> {
         let mut iter = problems.into_iter();
         let first = iter.next()?;
-        Some(Error { first, rest: iter.collect() })
+        Some(Error(Box::new(Problems { first, rest: iter.collect() })))
     }
 
     /// The code of the first problem.
     pub fn code(&self) -> ErrorCode {
-        self.first.code
+        self.0.first.code
     }
 
     /// The JSON path of the first problem.
     pub fn path(&self) -> &str {
-        &self.first.path
+        &self.0.first.path
     }
 
     /// The message of the first problem.
     pub fn message(&self) -> &str {
-        &self.first.message
+        &self.0.first.message
     }
 
     /// Every problem, the first one first.
     pub fn problems(&self) -> impl Iterator<Item = &Problem> {
-        std::iter::once(&self.first).chain(self.rest.iter())
+        std::iter::once(&self.0.first).chain(self.0.rest.iter())
     }
 
     /// Prefix every path with `prefix` (a JSON pointer), for errors found in a nested document.
     pub fn nested_under(mut self, prefix: &str) -> Self {
-        for problem in std::iter::once(&mut self.first).chain(self.rest.iter_mut()) {
+        let problems = &mut *self.0;
+        for problem in std::iter::once(&mut problems.first).chain(problems.rest.iter_mut()) {
             problem.path.insert_str(0, prefix);
         }
         self
@@ -161,10 +169,10 @@ impl Error {
 impl Error {
     /// One line for logs and exception messages: `code at /path: message (and N more problem(s))`.
     pub fn summary(&self) -> String {
-        let at = if self.first.path.is_empty() { "/" } else { &self.first.path };
-        let mut line = text!(self.first.code, " at ", at, ": ", self.first.message);
-        if !self.rest.is_empty() {
-            line.push_str(&text!(" (and ", self.rest.len(), " more problem(s))"));
+        let at = if self.0.first.path.is_empty() { "/" } else { &self.0.first.path };
+        let mut line = text!(self.0.first.code, " at ", at, ": ", self.0.first.message);
+        if !self.0.rest.is_empty() {
+            line.push_str(&text!(" (and ", self.0.rest.len(), " more problem(s))"));
         }
         line
     }
@@ -195,9 +203,9 @@ impl ToJson for Error {
     fn write_json(&self, w: &mut dyn JsonWriter) {
         w.begin_object();
         w.key("code");
-        self.first.code.write_json(w);
+        self.0.first.code.write_json(w);
         w.key("path");
-        w.string(&self.first.path);
+        w.string(&self.0.first.path);
         w.key("message");
         w.string(&self.summary());
         w.key("problems");
