@@ -108,6 +108,15 @@ pub trait JsonWriter {
 
 /// Parse a whole JSON text into `T`.
 pub fn from_str<T: FromJson>(text: &str) -> Result<T> {
+    let mut reader = reader_of(text)?;
+    let value = T::read(&mut reader)?;
+    reader.end()?;
+    Ok(value)
+}
+
+/// A reader of a whole JSON text, unless the text is too long (not generic: `from_str` is
+/// instantiated for every document type).
+fn reader_of(text: &str) -> Result<Reader<'_>> {
     if text.len() > MAX_JSON_BYTES {
         return Err(Error::new(
             ErrorCode::TooLong,
@@ -115,10 +124,7 @@ pub fn from_str<T: FromJson>(text: &str) -> Result<T> {
             crate::text!("the JSON text is ", text.len(), " bytes; the limit is ", MAX_JSON_BYTES),
         ));
     }
-    let mut reader = Reader::new(text);
-    let value = T::read(&mut reader)?;
-    reader.end()?;
-    Ok(value)
+    Ok(Reader::new(text))
 }
 
 /// `value` as compact JSON text.
