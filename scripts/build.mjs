@@ -108,7 +108,7 @@ for (const [template, bundle, format] of [["node.mjs", "node.mjs", "esm"], ["nod
     bundle: true,
     format,
     platform: "node",
-    target: "node18",
+    target: "node20",
     logLevel: "error",
     minify: !dev,
     keepNames: true,

@@ -9,7 +9,13 @@ use crate::text;
 pub fn bytes<const N: usize>() -> Result<[u8; N]> {
     let mut buf = [0u8; N];
     getrandom::getrandom(&mut buf).map_err(|e| {
-        Error::new(ErrorCode::RandomnessUnavailable, "", text!("the secure random source failed (error ", e.code().get(), ")"))
+        let message = if e == getrandom::Error::UNSUPPORTED {
+            // In wasm: the host has no Web Crypto API (src/wasm.rs imports it).
+            "no secure random source here; in JavaScript the runtime must provide the Web Crypto API (`crypto.getRandomValues`)".into()
+        } else {
+            text!("the secure random source failed (error ", e.code().get(), ")")
+        };
+        Error::new(ErrorCode::RandomnessUnavailable, "", message)
     })?;
     Ok(buf)
 }

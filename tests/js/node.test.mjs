@@ -144,6 +144,29 @@ test("node: record() chains on a freshly loaded module, before any other call", 
   assert.deepEqual(out, ["sign_in_failure", "sign_in_failure", "sign_in_success"]);
 });
 
+test("node: without a secure random source, minting is a coded error and decisions go on", () => {
+  // The module imports crypto.getRandomValues from the host; a host without Web Crypto must get
+  // randomness_unavailable (never a trap, never a predictable code), and nothing else changes.
+  const out = fresh(`
+    delete globalThis.crypto;
+    const { PolicyEngine, KeySet, generateRecoveryCodes } = await import("ciam-policy");
+    const outcome = (f) => { try { return f(); } catch (e) { return { code: e.code, path: e.path, name: e.name, says: /crypto\.getRandomValues/.test(e.message) }; } };
+    const engine = PolicyEngine.fromPreset("ciam-retail");
+    const keys = new KeySet({ signing: "k1", keys: [{ kid: "k1", secret: "${"A".repeat(43)}" }] });
+    const grant = { now: 1800000000, sub: "alice", aud: "shop.example", acr: "urn:ciam-policy:aal2", amr: ["hwk"], authTime: 1800000000, action: "payout" };
+    console.log(JSON.stringify({
+      codes: outcome(() => generateRecoveryCodes(2)),
+      mint: outcome(() => engine.mintStepUpGrant(keys, grant)),
+      decision: engine.evaluate({ now: 1800000000, action: "login", device: { id: "d" } }).outcome,
+      cryptoGone: typeof globalThis.crypto,
+    }));
+  `);
+  assert.equal(out.cryptoGone, "undefined");
+  assert.deepEqual(out.codes, { code: "randomness_unavailable", path: "", name: "CiamError", says: true });
+  assert.deepEqual(out.mint, { code: "randomness_unavailable", path: "", name: "CiamError", says: true });
+  assert.ok(["allow", "step_up"].includes(out.decision), out.decision);
+});
+
 test("node: keys added to Object.prototype never reach a decision", () => {
   // Prototype pollution: JSON ignores inherited keys, and so must the fast path.
   const out = fresh(`
