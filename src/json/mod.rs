@@ -35,6 +35,14 @@ pub trait FromJson: Sized {
     }
 }
 
+/// A wire struct, read one field at a time by [`Reader::fields`]: a trait object rather than a
+/// closure, whose vtable would also carry a `call_once` shim for every struct.
+#[doc(hidden)]
+pub trait ReadField {
+    /// Read the value of the field at `index` (of the struct's keys) into the struct.
+    fn read_field(&mut self, r: &mut Reader<'_>, index: usize) -> Result<()>;
+}
+
 /// The value a wire struct's field holds before the field is read. Never observable: every
 /// field is then read, defaulted or reported missing (see [`wire_struct!`](crate::wire_struct)).
 #[doc(hidden)]

@@ -134,10 +134,10 @@ impl<'t> Reader<'t> {
         Ok(())
     }
 
-    /// Read the object of a wire struct whose keys are `keys`, calling `field` with the
-    /// position of each key; returns which keys were present (bit `i` for `keys[i]`). An
+    /// Read the object of a wire struct whose keys are `keys` into `target`, field by field
+    /// (by the position of each key); returns which keys were present (bit `i` for `keys[i]`). An
     /// unknown key and a key given twice are errors, named with the key's path.
-    pub fn fields(&mut self, keys: &[&str], field: &mut dyn FnMut(&mut Self, usize) -> Result<()>) -> Result<u64> {
+    pub fn fields(&mut self, keys: &[&str], target: &mut dyn crate::json::ReadField) -> Result<u64> {
         let mut seen = 0u64;
         self.object_dyn(&mut |r, key| {
             let Some(index) = keys.iter().position(|k| *k == key) else {
@@ -157,7 +157,7 @@ impl<'t> Reader<'t> {
                 return Err(Error::new(ErrorCode::DuplicateKey, "", "this key appears twice; each key may appear once"));
             }
             seen |= bit;
-            field(r, index)
+            target.read_field(r, index)
         })?;
         Ok(seen)
     }

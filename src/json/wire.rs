@@ -36,6 +36,20 @@ macro_rules! wire_struct {
             }
         }
 
+        impl $crate::json::ReadField for $name {
+            fn read_field(&mut self, r: &mut $crate::json::Reader<'_>, index: usize) -> $crate::error::Result<()> {
+                let mut i = 0usize;
+                $(
+                    if index == i {
+                        return $crate::json::FromJson::read_into(r, &mut self.$field);
+                    }
+                    i += 1;
+                )*
+                let _ = i;
+                Ok(())
+            }
+        }
+
         impl $crate::json::FromJson for $name {
             fn read(r: &mut $crate::json::Reader<'_>) -> $crate::error::Result<Self> {
                 const KEYS: &[&str] = &[$($key),*];
@@ -46,17 +60,7 @@ macro_rules! wire_struct {
                 let mut value = <$name as $crate::json::Placeholder>::placeholder();
                 // The keys without a mode must be present: one check for all of them.
                 const REQUIRED: u64 = $crate::json::required_mask(&[$($crate::wire_required!($($mode)?)),*]);
-                let seen = r.fields(KEYS, &mut |r, index| {
-                    let mut i = 0usize;
-                    $(
-                        if index == i {
-                            return $crate::json::FromJson::read_into(r, &mut value.$field);
-                        }
-                        i += 1;
-                    )*
-                    let _ = i;
-                    Ok(())
-                })?;
+                let seen = r.fields(KEYS, &mut value)?;
                 $crate::json::check_required(KEYS, REQUIRED, seen)?;
                 let mut bit = 1u64;
                 $(
