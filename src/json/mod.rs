@@ -47,6 +47,10 @@ pub trait ReadField {
 /// field is then read, defaulted or reported missing (see [`wire_struct!`](crate::wire_struct)).
 #[doc(hidden)]
 pub trait Placeholder {
+    /// Whether the placeholder is `Default::default()`: a `default` field that is absent then
+    /// keeps it, and the reader has no assignment to make.
+    const IS_DEFAULT: bool = false;
+
     /// The placeholder.
     fn placeholder() -> Self;
 }
@@ -54,6 +58,7 @@ pub trait Placeholder {
 macro_rules! default_placeholders {
     ($($t:ty),*) => {$(
         impl Placeholder for $t {
+            const IS_DEFAULT: bool = true;
             fn placeholder() -> Self {
                 Default::default()
             }
@@ -63,18 +68,21 @@ macro_rules! default_placeholders {
 default_placeholders!(bool, u8, u32, u64, i64, f64, String);
 
 impl<T> Placeholder for Option<T> {
+    const IS_DEFAULT: bool = true;
     fn placeholder() -> Self {
         None
     }
 }
 
 impl<T> Placeholder for Vec<T> {
+    const IS_DEFAULT: bool = true;
     fn placeholder() -> Self {
         Vec::new()
     }
 }
 
 impl<K, V> Placeholder for UniqueMap<K, V> {
+    const IS_DEFAULT: bool = true;
     fn placeholder() -> Self {
         UniqueMap::default()
     }

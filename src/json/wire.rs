@@ -64,7 +64,7 @@ macro_rules! wire_struct {
                 $crate::json::check_required(KEYS, REQUIRED, seen)?;
                 let mut bit = 1u64;
                 $(
-                    $crate::wire_finish!(value.$field, seen & bit != 0, $key $(, $mode $(($default))?)?);
+                    $crate::wire_finish!(value.$field, $ty, seen & bit != 0, $key $(, $mode $(($default))?)?);
                     bit <<= 1;
                 )*
                 let _ = (bit, seen);
@@ -87,19 +87,20 @@ macro_rules! wire_struct {
 #[macro_export]
 macro_rules! wire_finish {
     // Required: checked for all the struct's keys at once (`check_required`).
-    ($place:expr, $seen:expr, $key:literal) => {};
-    ($place:expr, $seen:expr, $key:literal, optional) => {};
-    ($place:expr, $seen:expr, $key:literal, default) => {
-        if !$seen {
+    ($place:expr, $ty:ty, $seen:expr, $key:literal) => {};
+    ($place:expr, $ty:ty, $seen:expr, $key:literal, optional) => {};
+    // Absent and defaulted: the placeholder stays when it is the default already.
+    ($place:expr, $ty:ty, $seen:expr, $key:literal, default) => {
+        if !$seen && !<$ty as $crate::json::Placeholder>::IS_DEFAULT {
             $place = Default::default();
         }
     };
-    ($place:expr, $seen:expr, $key:literal, skip_empty) => {
-        if !$seen {
+    ($place:expr, $ty:ty, $seen:expr, $key:literal, skip_empty) => {
+        if !$seen && !<$ty as $crate::json::Placeholder>::IS_DEFAULT {
             $place = Default::default();
         }
     };
-    ($place:expr, $seen:expr, $key:literal, default($default:expr)) => {
+    ($place:expr, $ty:ty, $seen:expr, $key:literal, default($default:expr)) => {
         if !$seen {
             $place = $default;
         }
