@@ -7,8 +7,9 @@
 //
 // Usage: npm run bench [-- --smoke]   (--smoke: few iterations, for CI; figures meaningless)
 //        node bench/run.mjs [--smoke] [--pkg DIR] [--only evaluate,cold,size,memory,breakdown] [--before DIR]
-//        --before DIR: also time the evaluate cases of another build (e.g. a copy of pkg/ from
-//        before a change), interleaved with this one's, for a before/after in one run.
+//        --before DIR: also time the evaluate cases and the Node cold start of another build
+//        (e.g. a copy of pkg/ from before a change), interleaved with this one's, for a
+//        before/after in one run.
 // Timing assertions live nowhere: the suite only fails when something does not work.
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -154,13 +155,21 @@ function tokenCases() {
 // ---------------------------------------------------------------------------------------
 // Cold start.
 
-function nodeColdStart(which) {
-  const runs = [];
+/**
+ * Node cold starts, each in a fresh process, the variants interleaved (round i runs every
+ * variant once), so that a slower stretch of the machine weighs on all of them alike.
+ * `variants`: name → [coldstart-node.mjs mode, package dir]; medians by name.
+ */
+function nodeColdStarts(variants) {
+  const runs = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
   for (let i = 0; i < COLD_RUNS; i++) {
-    const out = execFileSync(process.execPath, [path.join(here, "coldstart-node.mjs"), which, pkgDir], { cwd: root, encoding: "utf8" });
-    runs.push(JSON.parse(out));
+    for (const [name, [mode, dir]] of Object.entries(variants)) {
+      const out = execFileSync(process.execPath, [path.join(here, "coldstart-node.mjs"), mode, dir], { cwd: root, encoding: "utf8" });
+      runs[name].push(JSON.parse(out));
+    }
   }
-  return { importMs: median(runs.map((r) => r.importMs)), firstDecisionMs: median(runs.map((r) => r.firstDecisionMs)), runs: runs.length, decision: runs[0].decision };
+  const summary = (list) => ({ importMs: median(list.map((r) => r.importMs)), firstDecisionMs: median(list.map((r) => r.firstDecisionMs)), runs: list.length, decision: list[0].decision });
+  return Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, summary(list)]));
 }
 
 function freePort() {
@@ -253,11 +262,12 @@ export default { fetch() { return Response.json(floorDecision(request)); } };
 }
 
 if (wanted("cold")) {
-  results.cold.node = nodeColdStart("ciam");
+  const variants = { node: ["ciam", pkgDir], nodeCustom: ["ciam-custom", pkgDir], nodeCedar: ["cedar", pkgDir] };
+  if (beforeDir) variants.nodeBefore = ["ciam", path.resolve(beforeDir)];
+  Object.assign(results.cold, nodeColdStarts(variants));
   check("node cold start decision", results.cold.node.decision, "step_up");
-  results.cold.nodeCustom = nodeColdStart("ciam-custom");
   check("node cold start decision, own policy", results.cold.nodeCustom.decision, "step_up");
-  results.cold.nodeCedar = nodeColdStart("cedar");
+  if (beforeDir) check("node cold start decision, before", results.cold.nodeBefore.decision, "step_up");
   results.cold.workerd = await workerd();
 }
 
@@ -335,6 +345,9 @@ if (results.cold.node) {
   lines.push(`| Node, in-process: import → first decision | ${c.node.firstDecisionMs.toFixed(1)} ms | cedar-wasm ${c.nodeCedar.firstDecisionMs.toFixed(1)} ms | ${ratio(c.node.firstDecisionMs / c.nodeCedar.firstDecisionMs)} |`);
   lines.push(`| Node, in-process: import → first decision, the policy as JSON text (not a preset) | ${c.nodeCustom.firstDecisionMs.toFixed(1)} ms | cedar-wasm ${c.nodeCedar.firstDecisionMs.toFixed(1)} ms | ${ratio(c.nodeCustom.firstDecisionMs / c.nodeCedar.firstDecisionMs)} |`);
   lines.push(`| Node, in-process: import only | ${c.node.importMs.toFixed(1)} ms | cedar-wasm ${c.nodeCedar.importMs.toFixed(1)} ms | ${ratio(c.node.importMs / c.nodeCedar.importMs)} |`);
+  if (c.nodeBefore) {
+    lines.push(`| Node, in-process: import → first decision, this build / the --before build | ${c.node.firstDecisionMs.toFixed(1)} ms | before ${c.nodeBefore.firstDecisionMs.toFixed(1)} ms | ${ratio(c.node.firstDecisionMs / c.nodeBefore.firstDecisionMs)} |`);
+  }
   lines.push(`| workerd: process start → first HTTP response | ${c.workerd.ciamMs.toFixed(1)} ms | trivial worker ${c.workerd.baselineMs.toFixed(1)} ms | ${ratio(c.workerd.ciamMs / c.workerd.baselineMs)} (+${(c.workerd.ciamMs - c.workerd.baselineMs).toFixed(1)} ms) |`);
   lines.push("");
 }
