@@ -320,6 +320,7 @@ function machine() {
 
 const ns = (v) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} µs` : v >= 1000 ? `${(v / 1000).toFixed(2)} µs` : `${v.toFixed(0)} ns`);
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const mib = (n) => `${(n / 1048576).toFixed(1)} MiB`;
 const ratio = (r) => (r >= 10 ? `${r.toFixed(0)}×` : r >= 0.1 ? `${r.toFixed(2)}×` : `${r.toFixed(3)}×`);
 const lines = [];
 lines.push(`ciam-policy benchmark — ${results.when}${smoke ? " (SMOKE RUN: figures are not meaningful)" : ""}`);
@@ -335,7 +336,7 @@ if (Object.keys(results.timings).length) {
   lines.push("");
   lines.push("| ratio (same run) | value |");
   lines.push("|---|---:|");
-  for (const [name, r] of Object.entries(results.ratios)) lines.push(`| ${name} | ${ratio(r)} (1/${(1 / r).toFixed(1)}) |`);
+  for (const [name, r] of Object.entries(results.ratios)) lines.push(`| ${name} | ${ratio(r)}${r < 1 ? ` (1/${(1 / r).toFixed(1)})` : ""} |`);
   lines.push("");
 }
 if (results.cold.node) {
@@ -360,7 +361,6 @@ if (Object.keys(results.size).length) {
 }
 if (results.memory) {
   const m = results.memory;
-  const mib = (n) => `${(n / 1048576).toFixed(1)} MiB`;
   lines.push(`| memory, ${m.count.toLocaleString("en")} evaluations (login, payout, step-up in turn; ${m.seconds.toFixed(1)} s) | before | after | growth |`);
   lines.push("|---|---:|---:|---:|");
   lines.push(`| RSS | ${mib(m.before.rss)} | ${mib(m.after.rss)} | ${mib(m.after.rss - m.before.rss)} |`);
@@ -398,6 +398,15 @@ if (Object.keys(results.size).length) {
 }
 if (results.cold.node) {
   budgets.push(["Node cold start, import → first decision", "≤ 5 ms", `${results.cold.node.firstDecisionMs.toFixed(1)} ms`, results.cold.node.firstDecisionMs <= 5]);
+}
+if (results.memory && !smoke) {
+  // "No growth beyond a small constant": the wasm memory must not grow at all (every call
+  // reuses its buffers); RSS is the whole process, so a few MiB of V8 heap settling is allowed.
+  const m = results.memory;
+  const wasmGrowth = m.after.wasm - m.before.wasm;
+  const rssGrowth = m.after.rss - m.before.rss;
+  const measured = `wasm ${wasmGrowth >= 0 ? "+" : ""}${mib(wasmGrowth)}, RSS ${rssGrowth >= 0 ? "+" : ""}${mib(rssGrowth)}`;
+  budgets.push([`no memory growth over ${m.count.toLocaleString("en")} evaluations`, "small constant", measured, wasmGrowth === 0 && rssGrowth < 4 * 1024 * 1024]);
 }
 if (budgets.length) {
   results.budgets = budgets.map(([budget, limit, measured, met]) => ({ budget, limit, measured, met }));
