@@ -400,6 +400,12 @@ fn recovery_codes_are_random_grouped_and_stored_hashed() {
     assert!(!codes::verify("short", &stored, pepper));
     assert!(!codes::verify(code, "not base64!", pepper));
     assert_eq!(codes::normalize("o1il-0000-0000-0000").as_deref(), Some("0111000000000000"));
+    // Known answers: HMAC-SHA-256 by Python's hmac/hashlib, with a one-block key and with a
+    // 1,024-byte key (which is hashed first, 16 blocks). tests/wasm.rs checks the same values
+    // in wasm, where SHA-256 is built differently (its compact round loop).
+    for (pepper, want) in codes_known_answers() {
+        assert_eq!(codes::hash("7k3m-0q9w-xr2d-5t8h", &pepper).unwrap(), want);
+    }
     assert_eq!(codes::hash("nope", pepper).unwrap_err().code(), ErrorCode::InvalidFormat);
     // A pepper past the bound is refused (after the code), and never verifies.
     let long = vec![7u8; codes::MAX_PEPPER_BYTES + 1];
@@ -410,4 +416,10 @@ fn recovery_codes_are_random_grouped_and_stored_hashed() {
     assert!(!codes::verify(code, &stored, &long));
     assert_eq!(codes::generate(0).unwrap_err().code(), ErrorCode::OutOfRange);
     assert_eq!(codes::generate(21).unwrap_err().code(), ErrorCode::OutOfRange);
+}
+
+/// (pepper, the stored hash of the code `7K3M-0Q9W-XR2D-5T8H`), computed outside this crate.
+fn codes_known_answers() -> [(Vec<u8>, &'static str); 2] {
+    let long: Vec<u8> = (0..=255u8).cycle().take(1024).collect();
+    [(b"host pepper".to_vec(), "gKzB6BZqVsutPLghoFNWKHJ-4zKYELVa21DfeODh1z4"), (long, "86E9N35_05jcY8U3sV-frfxHGLFsRpxO0QPLoiiwf2Q")]
 }

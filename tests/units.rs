@@ -259,13 +259,16 @@ fn a_late_old_success_does_not_add_a_second_entry_for_its_device() {
 fn huge_lists_make_few_problems() {
     let policy = retail();
     let factors = vec!["\"sms\""; 100_000].join(",");
-    let request = ciam_policy::EvaluateRequest::from_json(&format!(r#"{{"now":1800000000,"action":"login","account":{{"factors":[{factors}]}}}}"#)).unwrap();
+    let request =
+        ciam_policy::EvaluateRequest::from_json(&format!(r#"{{"now":1800000000,"action":"login","account":{{"factors":[{factors}]}}}}"#))
+            .unwrap();
     let error = ciam_policy::evaluate(&policy, &request).unwrap_err();
     assert_eq!(error.code().as_str(), "too_long");
     assert!(error.problems().count() <= 9, "{} problems", error.problems().count());
 
     let amr = vec!["\"pwd\""; 100_000].join(",");
-    let change = format!(r#"{{"now":1800000000,"change":"password","session":{{"aal":1,"amr":[{amr}],"authTime":1799999000}},"verified":[]}}"#);
+    let change =
+        format!(r#"{{"now":1800000000,"change":"password","session":{{"aal":1,"amr":[{amr}],"authTime":1799999000}},"verified":[]}}"#);
     let error = ciam_policy::ChangeRequest::from_json(&change).and_then(|r| ciam_policy::evaluate_change(&policy, &r)).unwrap_err();
     assert_eq!((error.code().as_str(), error.problems().count()), ("too_long", 1), "{error}");
 

@@ -75,7 +75,11 @@ pub fn hash(code: &str, pepper: &[u8]) -> Result<String> {
     let canonical = normalize(code)
         .ok_or_else(|| Error::new(ErrorCode::InvalidFormat, "/code", "a recovery code is 16 characters of Crockford base32"))?;
     if pepper.len() > MAX_PEPPER_BYTES {
-        return Err(Error::new(ErrorCode::OutOfRange, "/pepper", text!("a pepper is at most ", MAX_PEPPER_BYTES, " bytes (32 random bytes are plenty)")));
+        return Err(Error::new(
+            ErrorCode::OutOfRange,
+            "/pepper",
+            text!("a pepper is at most ", MAX_PEPPER_BYTES, " bytes (32 random bytes are plenty)"),
+        ));
     }
     let mut mac = HmacSha256::new_from_slice(pepper).map_err(|_| Error::new(ErrorCode::WeakKey, "/pepper", "unusable pepper"))?;
     mac.update(canonical.as_bytes());
