@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "lint: clippy denies unwrap/expect/panic/indexing in src"
+step "lint: rustfmt, and clippy denies unwrap/expect/panic/indexing in src"
+cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 
 step "native: unit, data-driven cases, property tests, doc tests"
