@@ -149,7 +149,7 @@ struct Draft<'p> {
 
 impl Default for Draft<'_> {
     fn default() -> Self {
-        Draft { outcome: Outcome::Allow, retry_after: None, reasons: Vec::with_capacity(8), points: 0 }
+        Draft { outcome: Outcome::Allow, retry_after: None, reasons: Vec::new(), points: 0 }
     }
 }
 
