@@ -80,12 +80,24 @@ function input(length) {
   return inputAt;
 }
 
+/**
+ * `text` as UTF-8 into the input at `offset` (the input's bytes before it are kept), with room
+ * for `after` more bytes; the bytes written. Room for one byte per UTF-16 unit is tried first
+ * and three (UTF-8's most) only when that was not enough: JSON text is nearly always ASCII,
+ * and the module's memory never shrinks, so a 1 MiB text should not take 3 MiB of it.
+ */
+function encodeText(text, offset, after) {
+  let at = input(offset + text.length + after) + offset;
+  const ascii = encoder.encodeInto(text, u8.subarray(at, at + text.length));
+  if (ascii.read === text.length) return ascii.written;
+  at = input(offset + text.length * 3 + after) + offset;
+  return encoder.encodeInto(text, u8.subarray(at, at + text.length * 3)).written;
+}
+
 /** JSON text (and optionally bytes after it) into the input; returns their places. */
 function putText(text, ...bytes) {
-  // UTF-8 takes at most three bytes per UTF-16 unit.
-  const room = text.length * 3 + bytes.reduce((n, b) => n + byteLength(b), 0);
-  const at = input(room);
-  const written = encoder.encodeInto(text, u8.subarray(at, at + text.length * 3)).written;
+  const written = encodeText(text, 0, bytes.reduce((n, b) => n + byteLength(b), 0));
+  const at = inputAt;
   const parts = [];
   let next = written;
   for (const b of bytes) {
@@ -1005,9 +1017,7 @@ export class PolicyEngine {
       const problem = { ...long, path: "/event" };
       throw new CiamError(problem.code, problem.path, summary(problem), [problem]);
     }
-    const room = eventText.length * 3;
-    const at = input(length + room);
-    const written = encoder.encodeInto(eventText, u8.subarray(at + length, at + length + room)).written;
+    const written = encodeText(eventText, length, 0);
     return result(engine.record(io, kind, 0, length, length, written));
   }
 

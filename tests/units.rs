@@ -3,6 +3,7 @@
 //! the worst-case encoded size, and the defensive decoder.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+use ciam_policy::json::MAX_ITEMS;
 use ciam_policy::policy::Backoff;
 use ciam_policy::risk::backoff_wait;
 use ciam_policy::signals::{great_circle_km, Failures};
@@ -253,12 +254,13 @@ fn a_late_old_success_does_not_add_a_second_entry_for_its_device() {
     assert_eq!(history.last_success_at, Some(NOW));
 }
 
-/// A list of a megabyte of repeats makes a bounded number of problems, not one per entry (each
-/// would stay in wasm memory, which never shrinks).
+/// A long list makes a bounded number of problems, not one per entry (each would stay in wasm
+/// memory, which never shrinks). Lists up to the reader's limit reach the checks; longer ones
+/// are refused while they are read (`json_lists_are_refused_past_the_item_limit`).
 #[test]
 fn huge_lists_make_few_problems() {
     let policy = retail();
-    let factors = vec!["\"sms\""; 100_000].join(",");
+    let factors = vec!["\"sms\""; MAX_ITEMS].join(",");
     let request =
         ciam_policy::EvaluateRequest::from_json(&format!(r#"{{"now":1800000000,"action":"login","account":{{"factors":[{factors}]}}}}"#))
             .unwrap();
@@ -266,7 +268,7 @@ fn huge_lists_make_few_problems() {
     assert_eq!(error.code().as_str(), "too_long");
     assert!(error.problems().count() <= 9, "{} problems", error.problems().count());
 
-    let amr = vec!["\"pwd\""; 100_000].join(",");
+    let amr = vec!["\"pwd\""; MAX_ITEMS].join(",");
     let change =
         format!(r#"{{"now":1800000000,"change":"password","session":{{"aal":1,"amr":[{amr}],"authTime":1799999000}},"verified":[]}}"#);
     let error = ciam_policy::ChangeRequest::from_json(&change).and_then(|r| ciam_policy::evaluate_change(&policy, &r)).unwrap_err();
@@ -275,4 +277,31 @@ fn huge_lists_make_few_problems() {
     let keys: Vec<(String, Vec<u8>)> = (0..10_000).map(|i| (format!("k{i}"), vec![0u8; 4])).collect();
     let error = ciam_policy::KeySet::new(keys, "k0").unwrap_err();
     assert_eq!((error.code().as_str(), error.problems().count()), ("out_of_range", 1));
+}
+
+/// Arrays and objects of JSON input stop being read at the first entry past `MAX_ITEMS`, with
+/// `too_long` at their own path; `MAX_ITEMS` entries are read and checked as usual.
+#[test]
+fn json_lists_are_refused_past_the_item_limit() {
+    let policy = retail();
+    let with_amr = |n: usize| {
+        let amr = vec!["\"pwd\""; n].join(",");
+        format!(r#"{{"now":1800000000,"action":"login","session":{{"aal":1,"amr":[{amr}],"authTime":1799999000}}}}"#)
+    };
+    let at_limit = ciam_policy::EvaluateRequest::from_json(&with_amr(MAX_ITEMS)).unwrap();
+    let error = ciam_policy::evaluate(&policy, &at_limit).unwrap_err();
+    assert_eq!((error.code().as_str(), error.path(), error.message()), ("too_long", "/session/amr", "at most 16 amr values"));
+    let error = ciam_policy::EvaluateRequest::from_json(&with_amr(MAX_ITEMS + 1)).unwrap_err();
+    assert_eq!((error.code().as_str(), error.path()), ("too_long", "/session/amr"), "{error}");
+    assert!(error.message().contains("more than 1024 items"), "{error}");
+
+    // An object: a policy whose action catalog has more keys than any could.
+    let mut document: serde_json::Value = serde_json::from_str(ciam_policy::presets::json("ciam-retail").unwrap()).unwrap();
+    let login = document["actions"]["login"].clone();
+    let actions = document["actions"].as_object_mut().unwrap();
+    for i in 0..MAX_ITEMS {
+        actions.insert(format!("action_{i}"), login.clone());
+    }
+    let error = ciam_policy::Policy::from_json(&document.to_string()).unwrap_err();
+    assert_eq!((error.code().as_str(), error.path()), ("too_long", "/actions"), "{error}");
 }

@@ -12,7 +12,7 @@ pub mod number;
 mod read;
 mod wire;
 
-pub use read::{Literal, Reader, MAX_DEPTH};
+pub use read::{Literal, Reader, MAX_DEPTH, MAX_ITEMS};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::text::{self, Piece};

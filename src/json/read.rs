@@ -10,6 +10,13 @@ use std::borrow::Cow;
 /// Deepest nesting accepted; no document of this crate nests more than a few levels.
 pub const MAX_DEPTH: u32 = 64;
 
+/// Most items in one array and keys in one object. The longest list any document holds is
+/// an action catalog or a restricted-actions list (256); a history has at most 80 events.
+/// Reading stops at the first item past it, so a request of a million one-letter strings
+/// cannot grow the module's memory (which never shrinks) by ten megabytes before some check
+/// refuses its length.
+pub const MAX_ITEMS: usize = 1024;
+
 /// A cursor over JSON text.
 pub struct Reader<'t> {
     text: &'t str,
@@ -113,7 +120,12 @@ impl<'t> Reader<'t> {
         if self.peek() == Some(b'}') {
             self.pos += 1;
         } else {
+            let mut count = 0usize;
             loop {
+                count += 1;
+                if count > MAX_ITEMS {
+                    return Err(too_many_items());
+                }
                 if self.peek() != Some(b'"') {
                     return Err(self.syntax("expected a key in double quotes"));
                 }
@@ -179,6 +191,9 @@ impl<'t> Reader<'t> {
         } else {
             let mut index = 0usize;
             loop {
+                if index >= MAX_ITEMS {
+                    return Err(too_many_items());
+                }
                 item(self, index).map_err(|e| e.nested_under(&text!("/", index)))?;
                 match self.peek() {
                     Some(b',') => self.pos += 1,
@@ -386,4 +401,9 @@ impl<'t> Reader<'t> {
         self.pos += 4;
         Ok(value)
     }
+}
+
+/// The error for an array or object with more than [`MAX_ITEMS`] entries.
+fn too_many_items() -> Error {
+    Error::new(ErrorCode::TooLong, "", text!("more than ", MAX_ITEMS, " items; no list or map of ciam-policy holds that many"))
 }
