@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The one build entry point (`npm run build`): compiles the crate to wasm32, runs
-// wasm-bindgen (its `web` glue serves every runtime), shrinks the wasm with wasm-opt -Oz (npm
+// wasm-bindgen (its `web` glue serves every runtime), optimizes the wasm with wasm-opt -O3 (npm
 // `binaryen`), and assembles pkg/ from pkg-templates/ — the API (api.js), one entry per
 // runtime, a CommonJS bundle made by esbuild — exactly the folder `npm publish` ships. Prints raw and gzipped sizes of
 // what each runtime loads. Portable: Node and the tools only, no shell text editing.
@@ -60,10 +60,12 @@ const finalWasm = path.join(out, `${name}_bg.wasm`);
 if (dev) {
   fs.copyFileSync(path.join(work, "web", `${name}_bg.wasm`), finalWasm);
 } else {
+  // -O3, not -Oz: on the output of rustc's opt-level "z", -O3 makes every evaluate 2–5% faster
+  // for 0.2 KiB gzipped, and the Node cold start did not measurably change (README, Performance).
   // Enable exactly what rustc emits for wasm32 by default; every supported runtime has them.
   const features = ["bulk-memory", "nontrapping-float-to-int", "sign-ext", "mutable-globals", "reference-types", "multivalue"];
   run(wasmOptPath(), [
-    "-Oz",
+    "-O3",
     ...features.map((f) => `--enable-${f}`),
     "--strip-debug",
     "--strip-producers",
@@ -136,7 +138,7 @@ const sizes = {
 };
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(`\n[build] pkg/ ready (${exported.length} exports: ${exported.join(", ")})`);
-console.log(`[build] wasm: ${kb(webWasm.length)} after wasm-bindgen -> ${kb(sizes.wasm.raw)} ${dev ? "(dev, no wasm-opt)" : "after wasm-opt -Oz"}, ${kb(sizes.wasm.gzip)} gzipped`);
+console.log(`[build] wasm: ${kb(webWasm.length)} after wasm-bindgen -> ${kb(sizes.wasm.raw)} ${dev ? "(dev, no wasm-opt)" : "after wasm-opt -O3"}, ${kb(sizes.wasm.gzip)} gzipped`);
 console.log("[build] what each runtime loads (JS + wasm):");
 for (const [runtime, files] of Object.entries(runtimeFiles)) {
   const js = Buffer.concat(files.filter((f) => !f.endsWith(".wasm")).map((f) => fs.readFileSync(path.join(out, f))));
