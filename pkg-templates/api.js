@@ -115,13 +115,13 @@ const STATUS_ERROR = 3;
 const STATUS_RETRY = 4;
 const STATUS_POLICY_ERROR = 5;
 
-/** The result of the call that returned `status`. */
-function result(status) {
+/** The result of the call that returned `status`; a decision is by the engine `policy` names. */
+function result(status, policy) {
   views();
   const h = headerAt >>> 2;
   switch (status) {
     case STATUS_DECISION:
-      return readDecision(u32[h + 1] >>> 2, u32[h + 3] >>> 3, readText(u32[h + 5], u32[h + 6]));
+      return readDecision(u32[h + 1] >>> 2, u32[h + 3] >>> 3, readText(u32[h + 5], u32[h + 6]), policy);
     case STATUS_VALUE:
       return readValue();
     case STATUS_BYTES:
@@ -669,16 +669,15 @@ function writeBytes(slot, bytes, length, heap) {
   return heap + length;
 }
 
-function readDecision(w, n, t) {
+/** The decision layout (src/boundary/output.rs, `Output::decision`) as the decision object. */
+function readDecision(w, n, t, policy) {
   const flags = u32[w + 3];
   const reasonCount = u32[w + 4];
-  const name = cut(t, 0, u32[w + 5]);
-  const version = cut(t, u32[w + 5], u32[w + 6]);
-  const acrEnd = u32[w + 8];
-  const challengeEnd = u32[w + 9];
-  const factorCount = u32[w + 10];
+  const acrEnd = u32[w + 6];
+  const challengeEnd = u32[w + 7];
+  const factorCount = u32[w + 8];
   const reasons = new Array(reasonCount);
-  let p = w + 11 + factorCount;
+  let p = w + 9 + factorCount;
   let start = challengeEnd;
   for (let i = 0; i < reasonCount; i++, p += 3) {
     const end = u32[p + 2];
@@ -688,12 +687,12 @@ function readDecision(w, n, t) {
   const decision = { outcome: names.outcomes[u32[w]], risk: { score: u32[w + 1], level: names.levels[u32[w + 2]] }, reasons };
   if (flags & 1) {
     const factors = new Array(factorCount);
-    for (let i = 0; i < factorCount; i++) factors[i] = names.factors[u32[w + 11 + i]];
-    decision.stepUp = { aal: u32[w + 7], acr: cut(t, u32[w + 6], acrEnd), maxAge: f64[n + 1], factors };
+    for (let i = 0; i < factorCount; i++) factors[i] = names.factors[u32[w + 9 + i]];
+    decision.stepUp = { aal: u32[w + 5], acr: cut(t, 0, acrEnd), maxAge: f64[n + 1], factors };
   }
   if (flags & 2) decision.challenge = cut(t, acrEnd, challengeEnd);
   if (flags & 4) decision.retryAfter = f64[n];
-  decision.policy = { name, version };
+  decision.policy = { name: policy.name, version: policy.version };
   return decision;
 }
 
@@ -923,6 +922,8 @@ let keysOf; // (candidate) → its keys in the module; set in KeySet's static bl
 /** A policy parsed and validated once, answering any number of calls. */
 export class PolicyEngine {
   #engine;
+  /** `{ name, version }` of the policy, as creating the engine returned them (every decision names them). */
+  #policy;
 
   static {
     // A method called on something that is not an engine (a Proxy of one, as reactive state
@@ -941,6 +942,7 @@ export class PolicyEngine {
   constructor(policy, inner) {
     if (inner !== undefined && policy === PRESET) {
       this.#engine = inner;
+      this.#policy = result(STATUS_VALUE);
     } else {
       if (typeof policy !== "string" && (policy === null || typeof policy !== "object" || isArray(policy))) {
         throw new PolicyError("invalid_type", "", "pass the policy as an object or as JSON text", [
@@ -952,6 +954,7 @@ export class PolicyEngine {
       if (long !== undefined) throw new PolicyError(long.code, long.path, summary(long), [long]);
       const { length } = putText(textValue);
       this.#engine = wasm.Engine.create(io, length) ?? result(STATUS_POLICY_ERROR);
+      this.#policy = result(STATUS_VALUE);
     }
   }
 
@@ -971,12 +974,12 @@ export class PolicyEngine {
     const length = pack(request);
     if (length >= 0) {
       const status = engineOf(this).evaluate(io, offset, length);
-      if (status !== STATUS_RETRY) return result(status);
+      if (status !== STATUS_RETRY) return result(status, this.#policy);
     }
     object(request, "request");
     const { text: textValue, history, source } = split(request, ["history", "sourceHistory"]);
     const args = putRequest(textValue, history, source);
-    return result(engineOf(this).evaluate_text(io, ...args));
+    return result(engineOf(this).evaluate_text(io, ...args), this.#policy);
   }
 
   /** Decide one recovery attempt: channels offered, budget, grant, holds, notifications. */

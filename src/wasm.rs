@@ -6,6 +6,7 @@
 //! fills) and every result as the buffers of [`Output`], read by JS through the memory. That
 //! keeps the glue tiny and a decision to one call with no string conversion on either side.
 
+use crate::api::PolicyRef;
 use crate::boundary::{self, HistoryArg, Output, Status};
 use crate::token::{codes, KeySet};
 use crate::{presets, Policy};
@@ -130,27 +131,31 @@ pub struct Engine {
 
 #[wasm_bindgen]
 impl Engine {
-    /// An engine for the policy in the input (`len` bytes of JSON text), or nothing with a
+    /// An engine for the policy in the input (`len` bytes of JSON text), with its name and
+    /// version in the output (the JS side keeps them for its decisions), or nothing with a
     /// policy error in the output.
     pub fn create(io: &mut Io, len: u32) -> Option<Engine> {
         let mut engine = None;
         io.run(|input, out| match Policy::from_json(&part_text(input, 0, len)) {
             Ok(policy) => {
+                let status = out.value(&PolicyRef { name: &policy.name, version: &policy.revision });
                 engine = Some(Engine { policy });
-                out.value(&true)
+                status
             }
             Err(error) => out.error(&error, true),
         });
         engine
     }
 
-    /// An engine for the built-in preset named by the input.
+    /// An engine for the built-in preset named by the input, with its name and version in the
+    /// output, or nothing with a policy error in the output.
     pub fn preset(io: &mut Io, len: u32) -> Option<Engine> {
         let mut engine = None;
         io.run(|input, out| match presets::load(&part_text(input, 0, len)) {
             Ok(policy) => {
+                let status = out.value(&PolicyRef { name: &policy.name, version: &policy.revision });
                 engine = Some(Engine { policy });
-                out.value(&true)
+                status
             }
             Err(error) => out.error(&error, true),
         });

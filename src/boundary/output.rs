@@ -146,17 +146,20 @@ impl Output {
     ///
     /// ```text
     /// words: outcome, score, level, flags (1 stepUp, 2 challenge, 4 retryAfter), reasons n,
-    ///        end of policy name, end of policy version, stepUp aal, end of acr, end of challenge,
-    ///        factors k, k factor indices, then n × (code index, points, end of message)
+    ///        stepUp aal, end of acr, end of challenge, factors k, k factor indices,
+    ///        then n × (code index, points, end of message)
     /// nums:  retryAfter, maxAge
-    /// text:  name, version, acr, challenge, messages (absent ones take no text)
+    /// text:  acr, challenge, messages (absent ones take no text)
     /// ```
+    ///
+    /// The policy's name and version are not written: they are the engine's, and the JS side
+    /// has them from its creation (`src/wasm.rs`, `Engine::create`). An allow without reasons
+    /// then has no text at all, and the JS side decodes none (a TextDecoder call is about a
+    /// tenth of such a decision).
     pub fn decision(&mut self, d: &Decision<'_>) -> Status {
         self.clear();
         let flags = u32::from(d.step_up.is_some()) | u32::from(d.challenge.is_some()) << 1 | u32::from(d.retry_after.is_some()) << 2;
         let reasons = u32::try_from(d.reasons.len()).unwrap_or(0);
-        let name_end = self.put_text(&d.policy.name);
-        let version_end = self.put_text(&d.policy.version);
         let acr_end = match &d.step_up {
             Some(step_up) => self.put_text(&step_up.acr),
             None => self.text_end(),
@@ -173,8 +176,6 @@ impl Output {
             d.risk.level.index(),
             flags,
             reasons,
-            name_end,
-            version_end,
             aal,
             acr_end,
             challenge_end,
