@@ -69,7 +69,7 @@ function split(api, rounds, roundMs) {
   const inner = engineOf(engine);
   let history = null;
   for (const event of fixtures.historyEvents) history = engine.record(history, event);
-  const requests = { login: fixtures.requests.login, "step-up": fixtures.requests.stepUp, payout: { ...fixtures.requests.payout, history } };
+  const requests = { login: fixtures.requests.login, allow: fixtures.requests.allow, "step-up": fixtures.requests.stepUp, payout: { ...fixtures.requests.payout, history } };
   const cases = [];
   for (const [name, request] of Object.entries(requests)) {
     // The input and the last result are shared by every call: each part's rounds start by

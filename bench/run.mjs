@@ -60,6 +60,7 @@ let fullHistory = null;
 for (const event of fixtures.historyEvents) fullHistory = engine.record(fullHistory, event);
 const requests = {
   login: fixtures.requests.login,
+  allow: fixtures.requests.allow,
   payout: { ...fixtures.requests.payout, history: fullHistory },
   stepUp: fixtures.requests.stepUp,
   recovery: fixtures.requests.recovery,
@@ -76,6 +77,7 @@ function check(label, actual, expected) {
 
 if (wanted("evaluate")) {
   check("login", engine.evaluate(requests.login).outcome, "step_up");
+  check("allow", engine.evaluate(requests.allow).outcome, "allow");
   check("payout", engine.evaluate(requests.payout).outcome, "allow");
   check("step-up", engine.evaluate(requests.stepUp).outcome, "step_up");
   const cedarRequest = cedarCall(requests.stepUp);
@@ -90,6 +92,7 @@ if (wanted("evaluate")) {
 
   const cases = {
     "evaluate: login, empty history": () => engine.evaluate(requests.login),
+    "evaluate: checkout allowed, signed in on a known device": () => engine.evaluate(requests.allow),
     "evaluate: payout, full history": () => engine.evaluate(requests.payout),
     "evaluate: step-up": () => engine.evaluate(requests.stepUp),
     "cedar-wasm: step-up, preparsed policy set": () => cedar.statefulIsAuthorized(statefulCall),
@@ -116,6 +119,7 @@ if (wanted("evaluate")) {
     const oldPayout = { ...fixtures.requests.payout, history: oldHistory };
     check("before: payout", oldEngine.evaluate(oldPayout).outcome, "allow");
     cases["before: evaluate: login, empty history"] = () => oldEngine.evaluate(requests.login);
+    cases["before: evaluate: checkout allowed, signed in on a known device"] = () => oldEngine.evaluate(requests.allow);
     cases["before: evaluate: payout, full history"] = () => oldEngine.evaluate(oldPayout);
     cases["before: evaluate: step-up"] = () => oldEngine.evaluate(requests.stepUp);
   }
@@ -127,7 +131,7 @@ if (wanted("evaluate")) {
   results.ratios["step-up: ours / cedar-wasm (text per call)"] = step / t("cedar-wasm: step-up, policy text per call");
   results.ratios["step-up: ours / floor"] = step / t("floor: step-up rule in plain JS");
   if (beforeDir) {
-    for (const c of ["login, empty history", "payout, full history", "step-up"]) {
+    for (const c of ["login, empty history", "checkout allowed, signed in on a known device", "payout, full history", "step-up"]) {
       results.ratios[`${c}: after / before`] = t(`evaluate: ${c}`) / t(`before: evaluate: ${c}`);
     }
   }
@@ -371,7 +375,7 @@ if (results.breakdown) {
   const b = results.breakdown;
   lines.push("| where the time goes: one evaluate call | whole | pack the request (JS) | the wasm call | build the decision (JS) |");
   lines.push("|---|---:|---:|---:|---:|");
-  for (const name of ["login", "step-up", "payout"]) {
+  for (const name of ["login", "allow", "step-up", "payout"]) {
     const part = (p) => ns(b.split[`${name}: ${p}`]);
     lines.push(`| ${name} | ${part("whole call")} | ${part("pack the request (JS)")} | ${part("the wasm call")} | ${part("build the decision (JS)")} |`);
   }

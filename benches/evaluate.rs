@@ -43,7 +43,12 @@ mod native {
 
     fn bench_evaluate(c: &mut Criterion) {
         let inputs = inputs();
-        let cases = [("login, empty history", "login", false), ("payout, full history", "payout", true), ("step-up", "stepUp", false)];
+        let cases = [
+            ("login, empty history", "login", false),
+            ("checkout allowed, known device", "allow", false),
+            ("payout, full history", "payout", true),
+            ("step-up", "stepUp", false),
+        ];
         for (label, name, with_history) in cases {
             let json = request_json(&inputs, name, with_history);
             let text = serde_json::to_string(&json).expect("text");
