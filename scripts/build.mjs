@@ -60,7 +60,7 @@ const finalWasm = path.join(out, `${name}_bg.wasm`);
 if (dev) {
   fs.copyFileSync(path.join(work, "web", `${name}_bg.wasm`), finalWasm);
 } else {
-  // -O3, not -Oz: on the output of rustc's opt-level "z", -O3 makes every evaluate 2–5% faster
+  // -O3, not -Oz: on the output of rustc's opt-level "z", -O3 makes an evaluate 1–3% faster
   // for 0.2 KiB gzipped, and the Node cold start did not measurably change (README, Performance).
   // Enable exactly what rustc emits for wasm32 by default; every supported runtime has them.
   const features = ["bulk-memory", "nontrapping-float-to-int", "sign-ext", "mutable-globals", "reference-types", "multivalue"];
