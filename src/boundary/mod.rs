@@ -210,9 +210,14 @@ pub fn convert_history(history: HistoryArg<'_>, to_bytes: bool, out: &mut Output
 /// Verify a token (JSON text), its history as bytes when given so.
 pub fn verify_token(policy: &Policy, keys: &KeySet, text: &str, history: Option<&[u8]>, out: &mut Output) -> Status {
     let result = crate::json::from_str::<VerifyRequest>(text).and_then(|request| {
+        // Bytes are read in place, as for a decision (the check only needs each event's kind
+        // and time); a history in its JSON form is validated and viewed.
+        let mut storage = ViewStorage::default();
         let mut events = Vec::new();
-        let last = load(history, request.history.as_ref(), "/history", &mut events)?;
-        let history = last.map(|last_success_at| HistoryRef::new(last_success_at, &events));
+        let history = match history {
+            Some(bytes) => Some(state::view(bytes, &mut storage)?),
+            None => load(None, request.history.as_ref(), "/history", &mut events)?.map(|last| HistoryRef::new(last, &events)),
+        };
         crate::token::verify_with(policy, keys, &request, history.as_ref()).map(|claims| out.value(&claims))
     });
     result.unwrap_or_else(|error| out.error(&error, false))

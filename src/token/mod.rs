@@ -20,7 +20,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::policy::recovery::RecoveryScope;
 use crate::policy::Policy;
 use crate::signals::secs;
-use crate::state::{EventType, HistoryRef};
+use crate::state::{EventType, HistoryRef, Keys};
 use crate::text;
 use crate::validate::check_time;
 use hmac::{Hmac, Mac};
@@ -333,13 +333,15 @@ fn check_claims(policy: &Policy, request: &VerifyRequest, history: Option<&Histo
     if request.revoked_jtis.contains(&claims.jti) {
         return Err(err(ErrorCode::TokenRevoked, "/token/payload/jti", "the host revoked this token (or it was used)"));
     }
-    let superseded = history.is_some_and(|h| {
-        h.iter().any(|e| {
-            matches!(e.kind, EventType::CredentialChange | EventType::RecoverySuccess | EventType::SignOutEverywhere)
-                && e.at > claims.iat
-                && e.at <= now
-        })
-    });
+    // The facts walk (kind and time of each event up to `now`, nothing else read): the
+    // events' strings are not needed here.
+    let mut superseded = false;
+    if let Some(h) = history {
+        h.facts(&Keys::default(), now, &mut |e| {
+            superseded |= matches!(e.kind, EventType::CredentialChange | EventType::RecoverySuccess | EventType::SignOutEverywhere)
+                && e.at > claims.iat;
+        });
+    }
     if superseded {
         return Err(err(
             ErrorCode::TokenSuperseded,
