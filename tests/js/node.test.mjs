@@ -129,6 +129,32 @@ function fresh(source) {
   return JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", source], { cwd: consumer, encoding: "utf8" }));
 }
 
+test("node: each decision names its engine's policy in an object of its own", () => {
+  // Creating an engine returns the policy's name and version, which the API keeps per engine;
+  // each decision gets a fresh object, so changing one changes no other decision, and two
+  // engines of different policies never mix their names.
+  const out = fresh(`
+    import { PolicyEngine, presetJson } from "ciam-policy";
+    const retail = PolicyEngine.fromPreset("ciam-retail");
+    const custom = new PolicyEngine({ ...JSON.parse(presetJson("ciam-fintech")), name: "acme-bank", revision: "v7" });
+    const allow = { now: 1800000000, action: "login", session: { aal: 2, authTime: 1799999000, amr: ["pwd"] } };
+    const first = retail.evaluate(allow);
+    first.policy.name = "changed";
+    first.policy.version = "changed";
+    // The packed path, and (a request with toJSON goes as JSON text) the text path.
+    const viaText = { toJSON: () => allow };
+    const names = [retail.evaluate(allow), custom.evaluate(allow), retail.evaluate(viaText), custom.evaluate(viaText)].map((d) => d.policy);
+    console.log(JSON.stringify({ outcome: first.outcome, names }));
+  `);
+  assert.equal(out.outcome, "allow");
+  assert.deepEqual(out.names, [
+    { name: "ciam-retail", version: "2026-11-27" },
+    { name: "acme-bank", version: "v7" },
+    { name: "ciam-retail", version: "2026-11-27" },
+    { name: "acme-bank", version: "v7" },
+  ]);
+});
+
 test("node: record() chains on a freshly loaded module, before any other call", () => {
   // The input buffer moves when record() grows it; the next call must write where it is now.
   // Histories without devices or IPs stay small enough (29 bytes) to show a stale address.
