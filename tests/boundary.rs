@@ -345,13 +345,13 @@ impl Tally {
 
 /// The `Attempt` the packed reader builds from `buffer` (histories left out), given to `f`.
 fn packed_attempt<T>(buffer: &[u8], f: impl FnOnce(Option<&Attempt<'_>>) -> T) -> T {
-    let Some(p) = packed::read(buffer) else { return f(None) };
-    let mut attempt = p.attempt;
+    let mut lists = packed::Lists::default();
+    let Some(mut attempt) = packed::read(buffer, &mut lists) else { return f(None) };
     if let Some(session) = attempt.session.as_mut() {
-        session.amr = &p.amr[..p.amr_len];
+        session.amr = &lists.amr[..lists.amr_len];
     }
     if let Some(account) = attempt.account.as_mut() {
-        account.factors = &p.factors[..p.factors_len];
+        account.factors = &lists.factors[..lists.factors_len];
     }
     f(Some(&attempt))
 }

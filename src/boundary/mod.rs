@@ -22,16 +22,16 @@ use crate::{Event, Policy};
 /// checks reject, is [`Status::Retry`]: the JS side then sends the request as JSON text, so
 /// every error comes from one place, with its exact code and path.
 pub fn evaluate_packed(policy: &Policy, buffer: &[u8], out: &mut Output) -> Status {
-    let Some(packed) = packed::read(buffer) else { return Status::Retry };
-    let mut attempt = packed.attempt;
+    let mut lists = packed::Lists::default();
+    let Some(mut attempt) = packed::read(buffer, &mut lists) else { return Status::Retry };
     if let Some(session) = attempt.session.as_mut() {
-        session.amr = packed.amr.get(..packed.amr_len).unwrap_or_default();
+        session.amr = lists.amr.get(..lists.amr_len).unwrap_or_default();
     }
     if let Some(account) = attempt.account.as_mut() {
-        account.factors = packed.factors.get(..packed.factors_len).unwrap_or_default();
+        account.factors = lists.factors.get(..lists.factors_len).unwrap_or_default();
     }
     let (mut history, mut source) = (ViewStorage::default(), ViewStorage::default());
-    let decided = attach(&mut attempt, packed.history, &mut history, packed.source_history, &mut source)
+    let decided = attach(&mut attempt, lists.history, &mut history, lists.source_history, &mut source)
         .and_then(|()| attempt.check_fields())
         .and_then(|()| crate::risk::decide(policy, &attempt));
     match decided {
