@@ -669,6 +669,17 @@ function writeBytes(slot, bytes, length, heap) {
   return heap + length;
 }
 
+/**
+ * The RFC 9470 `WWW-Authenticate` value of a step-up, as src/risk/challenge.rs writes it. The
+ * module sends only the action when no part needs cleaning (decision flag 8): a template
+ * literal here is far cheaper than writing and decoding its 150 bytes of fixed words. The
+ * golden cases check it against the native text in every runtime.
+ */
+function challengeHeader(stepUp, action) {
+  const age = `${stepUp.maxAge}`;
+  return `Bearer error="insufficient_user_authentication", error_description="Authentication at AAL${stepUp.aal} within ${age} seconds is required for ${action}", acr_values="${stepUp.acr}", max_age=${age}`;
+}
+
 /** The decision layout (src/boundary/output.rs, `Output::decision`) as the decision object. */
 function readDecision(w, n, t, policy) {
   const flags = u32[w + 3];
@@ -690,7 +701,7 @@ function readDecision(w, n, t, policy) {
     for (let i = 0; i < factorCount; i++) factors[i] = names.factors[u32[w + 9 + i]];
     decision.stepUp = { aal: u32[w + 5], acr: cut(t, 0, acrEnd), maxAge: f64[n + 1], factors };
   }
-  if (flags & 2) decision.challenge = cut(t, acrEnd, challengeEnd);
+  if (flags & 2) decision.challenge = flags & 8 ? challengeHeader(decision.stepUp, cut(t, acrEnd, challengeEnd)) : cut(t, acrEnd, challengeEnd);
   if (flags & 4) decision.retryAfter = f64[n];
   decision.policy = { name: policy.name, version: policy.version };
   return decision;

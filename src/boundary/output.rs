@@ -145,12 +145,17 @@ impl Output {
     /// Write a decision in the decision layout (see `pkg-templates/api.js`, `readDecision`):
     ///
     /// ```text
-    /// words: outcome, score, level, flags (1 stepUp, 2 challenge, 4 retryAfter), reasons n,
-    ///        stepUp aal, end of acr, end of challenge, factors k, k factor indices,
-    ///        then n × (code index, points, end of message)
+    /// words: outcome, score, level, flags (1 stepUp, 2 challenge, 4 retryAfter, 8 challenge
+    ///        by template), reasons n, stepUp aal, end of acr, end of challenge, factors k,
+    ///        k factor indices, then n × (code index, points, end of message)
     /// nums:  retryAfter, maxAge
-    /// text:  acr, challenge, messages (absent ones take no text)
+    /// text:  acr, challenge (with flag 8: only its action), messages (absent ones take no text)
     /// ```
+    ///
+    /// A challenge is its fixed words around the step-up's numbers, `acr` and the action. When
+    /// none of them needs cleaning (always, for a validated policy), only the action is
+    /// written and the JS side fills in the template (`challengeHeader`): writing and decoding
+    /// the 150 bytes of fixed words was a tenth of a login's step-up.
     ///
     /// The policy's name and version are not written: they are the engine's, and the JS side
     /// has them from its creation (`src/wasm.rs`, `Engine::create`). An allow without reasons
@@ -158,15 +163,19 @@ impl Output {
     /// tenth of such a decision).
     pub fn decision(&mut self, d: &Decision<'_>) -> Status {
         self.clear();
-        let flags = u32::from(d.step_up.is_some()) | u32::from(d.challenge.is_some()) << 1 | u32::from(d.retry_after.is_some()) << 2;
+        let mut flags = u32::from(d.step_up.is_some()) | u32::from(d.challenge.is_some()) << 1 | u32::from(d.retry_after.is_some()) << 2;
         let reasons = u32::try_from(d.reasons.len()).unwrap_or(0);
         let acr_end = match &d.step_up {
             Some(step_up) => self.put_text(&step_up.acr),
             None => self.text_end(),
         };
-        let challenge_end = match &d.challenge {
-            Some(challenge) => self.put_text(challenge),
-            None => self.text_end(),
+        let challenge_end = match (&d.challenge, &d.step_up) {
+            (Some(challenge), Some(step_up)) if challenge.is_template_of(step_up) => {
+                flags |= 8;
+                self.put_text(&challenge.action)
+            }
+            (Some(challenge), _) => self.put_text(challenge),
+            (None, _) => self.text_end(),
         };
         let aal = d.step_up.as_ref().map_or(0, |s| u32::from(s.aal));
         let factors: &[crate::Factor] = d.step_up.as_ref().map_or(&[], |s| &s.factors);

@@ -1,5 +1,6 @@
 //! The RFC 9470 step-up challenge, as a `WWW-Authenticate` header value.
 
+use crate::api::StepUp;
 use crate::text::{Piece, TextSink};
 
 /// `Bearer error="insufficient_user_authentication", error_description="…", acr_values="…", max_age=N`,
@@ -36,10 +37,28 @@ impl Piece for Challenge<'_> {
     }
 }
 
+impl Challenge<'_> {
+    /// Whether this challenge is exactly its template filled with `step_up`'s level, `acr` and
+    /// age and its own action, none of them cleaned: then the JS side can write it from those
+    /// parts (`challengeHeader` in `pkg-templates/api.js`), and the module sends only the action.
+    pub fn is_template_of(&self, step_up: &StepUp<'_>) -> bool {
+        self.aal == step_up.aal
+            && self.acr == step_up.acr
+            && self.max_age == step_up.max_age
+            && is_header_safe(self.action)
+            && is_header_safe(self.acr)
+    }
+}
+
+/// Whether a quoted header parameter holds `text` as it is.
+fn is_header_safe(text: &str) -> bool {
+    text.bytes().all(|b| matches!(b, b' '..=b'~') && b != b'"' && b != b'\\')
+}
+
 /// `text`, with any byte a quoted header parameter cannot hold replaced by `_`.
 fn put_header_safe(out: &mut dyn TextSink, text: &str) {
     let allowed = |c: char| c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\');
-    if text.bytes().all(|b| matches!(b, b' '..=b'~') && b != b'"' && b != b'\\') {
+    if is_header_safe(text) {
         out.push_text(text);
     } else {
         let cleaned: String = text.chars().map(|c| if allowed(c) { c } else { '_' }).collect();
