@@ -302,13 +302,16 @@ impl<'a> Table<'a> {
         let wanted = text?.as_bytes();
         let last = *wanted.last()?;
         let bytes = self.text.as_bytes();
-        let mut start = 0usize;
-        for (i, n) in self.lengths.iter().enumerate() {
+        // Counted by hand, not with `enumerate()`: at opt-level "z" its `next` (with the
+        // overflow check) stays an out-of-line call per string in wasm.
+        let (mut start, mut i) = (0usize, 0usize);
+        for n in self.lengths {
             let end = start + usize::from(*n);
             if end - start == wanted.len() && bytes.get(end.wrapping_sub(1)) == Some(&last) && bytes.get(start..end) == Some(wanted) {
                 return Some(i);
             }
             start = end;
+            i += 1;
         }
         None
     }
@@ -435,19 +438,22 @@ impl<'a> Packed<'a> {
                 Match::Other
             }
         };
-        for (position, record) in self.records.chunks_exact(RECORD).enumerate() {
+        // Counted by hand, as in `Table::find`: this loop runs once per event on every decision.
+        let mut position = 0;
+        for record in self.records.chunks_exact(RECORD) {
             let Ok(&[kind, fields, a0, a1, a2, a3, a4, d, i, _, c, ..]) = <&[u8; RECORD]>::try_from(record) else { continue };
             let at = i64::from(u32::from_le_bytes([a0, a1, a2, a3])) | i64::from(a4) << 32;
             if at > now {
                 break;
             }
+            position += 1;
             f(Fact {
                 kind: EventType::ALL.get(usize::from(kind & 15)).copied().unwrap_or(EventType::SignOutEverywhere),
                 at,
                 device: compare(fields, FIELD_DEVICE, d, device),
                 ip: compare(fields, FIELD_IP, i, ip),
                 country: compare(fields, FIELD_COUNTRY, c, country),
-                position,
+                position: position - 1,
             });
         }
     }
