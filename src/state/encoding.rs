@@ -272,15 +272,8 @@ impl<'a> Table<'a> {
             return Err(invalid(text!(count, " strings is more than a history holds")));
         }
         let string_lengths = r.take(count)?;
-        // One plain loop for the total and the bounds (iterator adapters stay out-of-line calls
-        // in wasm at opt-level "z", and this runs for four tables on every decision).
-        let (mut total, mut in_bounds) = (0usize, true);
-        for n in string_lengths {
-            total += usize::from(*n);
-            in_bounds &= (*n >= *lengths.start()) & (*n <= *lengths.end());
-        }
-        let bytes = r.take(total)?;
-        *valid &= in_bounds && alphabet(bytes);
+        let bytes = r.take(string_lengths.iter().map(|n| usize::from(*n)).sum())?;
+        *valid &= string_lengths.iter().all(|n| lengths.contains(n)) && alphabet(bytes);
         // Every alphabet is ASCII, so a valid table is UTF-8 throughout; an invalid one is
         // reported by the full check, which reads its strings (this keeps them text).
         let text = core::str::from_utf8(bytes).map_err(|_| invalid("a string is not UTF-8".into()))?;
@@ -364,18 +357,52 @@ impl<'a> Packed<'a> {
             return Err(invalid(text!(count, " events is more than a history holds (", MAX_EVENTS, ")")));
         }
         let packed = Packed { last_success_at, tables, records: r.take(count * RECORD)? };
-        // One pass over the records, without a branch per check (it runs on every decision).
-        // A structural problem is an error, named by a second pass; a value out of its range
-        // clears `valid`, and then the full check below names every problem with its path.
-        let table_lengths = tables.map(|t| t.len());
-        let scan = scan_records(packed.records, table_lengths);
-        if !scan.structural {
-            check_structure(packed.records, table_lengths)?;
+        // One pass over the records (it runs on every decision): a structural problem is an
+        // error at once; a value out of its range clears `valid` for the full check below.
+        let [devices, addresses, channels, countries] = tables.map(|t| t.len());
+        let in_table = |fields: u8, field: u8, index: u8, len: usize| fields & field == 0 || usize::from(index) < len;
+        let mut counts = [0usize; 4];
+        let mut previous_at = 0;
+        for record in packed.records.chunks_exact(RECORD) {
+            let Ok(
+                &[kind, fields, a0, a1, a2, a3, a4, device, ip, channel, country, spare, lat0, lat1, lat2, lat3, lon0, lon1, lon2, lon3],
+            ) = <&[u8; RECORD]>::try_from(record)
+            else {
+                continue;
+            };
+            let type_index = usize::from(kind & 15);
+            let Some(class) = CLASS_OF_TYPE.get(type_index).copied().filter(|class| *class < 4) else {
+                return Err(invalid(text!("unknown event type ", kind & 15)));
+            };
+            if usize::from(kind >> 4) > ChangeKind::ALL.len() {
+                return Err(invalid(text!("unknown change kind ", (kind >> 4) - 1)));
+            }
+            if fields & !(FIELD_DEVICE | FIELD_IP | FIELD_COUNTRY | FIELD_COORDINATES | FIELD_CHANNEL) != 0 || spare != 0 {
+                return Err(invalid("unknown event fields".into()));
+            }
+            if !(in_table(fields, FIELD_DEVICE, device, devices)
+                && in_table(fields, FIELD_IP, ip, addresses)
+                && in_table(fields, FIELD_CHANNEL, channel, channels)
+                && in_table(fields, FIELD_COUNTRY, country, countries))
+            {
+                return Err(invalid("a string position is not in its table".into()));
+            }
+            if fields & FIELD_COORDINATES != 0 {
+                let lat = i32::from_le_bytes([lat0, lat1, lat2, lat3]);
+                let lon = i32::from_le_bytes([lon0, lon1, lon2, lon3]);
+                valid &= lat.unsigned_abs() <= 900_000 && lon.unsigned_abs() <= 1_800_000;
+            }
+            let at = i64::from(u32::from_le_bytes([a0, a1, a2, a3])) | i64::from(a4) << 32;
+            valid &= at <= MAX_TIME && at >= previous_at && (type_index != CREDENTIAL_CHANGE || kind >> 4 != 0);
+            previous_at = at;
+            if let Some(n) = counts.get_mut(usize::from(class)) {
+                *n += 1;
+            }
         }
-        let [successes, failures, recovery_attempts, security, _] = scan.counts;
-        if valid & scan.valid && super::within_caps(&[successes, failures, recovery_attempts, security]) {
+        if valid && super::within_caps(&counts) {
             Ok(packed)
         } else {
+            // Something is wrong: let the full check name every problem with its path.
             Err(problems(last_success_at, &packed.iter().collect::<Vec<_>>()))
         }
     }
@@ -464,85 +491,6 @@ impl<'a> Packed<'a> {
             change: usize::from(kind >> 4).checked_sub(1).and_then(|i| ChangeKind::ALL.get(i).copied()),
         }
     }
-}
-
-/// What one pass over encoding 2's records found.
-struct Scan {
-    /// Every record has a known type, change kind and fields, and its strings in their tables.
-    structural: bool,
-    /// Every value is in its range, and times never go back.
-    valid: bool,
-    /// Events per class, in `super::CLASSES` order; the last counts records of no class.
-    counts: [usize; 5],
-}
-
-const KNOWN_FIELDS: u8 = FIELD_DEVICE | FIELD_IP | FIELD_COUNTRY | FIELD_COORDINATES | FIELD_CHANNEL;
-
-/// Whether a string field is absent or its position is in its table.
-#[inline(always)]
-fn in_table(fields: u8, field: u8, index: u8, len: usize) -> bool {
-    (fields & field == 0) | (usize::from(index) < len)
-}
-
-/// Check every record, combining the checks with `&` rather than `&&`: each record costs a
-/// few dozen instructions and no branch but the loop's.
-fn scan_records(records: &[u8], [devices, addresses, channels, countries]: [usize; 4]) -> Scan {
-    let mut scan = Scan { structural: true, valid: true, counts: [0; 5] };
-    let mut previous_at = 0;
-    for record in records.chunks_exact(RECORD) {
-        let Ok(
-            &[kind, fields, a0, a1, a2, a3, a4, device, ip, channel, country, spare, lat0, lat1, lat2, lat3, lon0, lon1, lon2, lon3],
-        ) = <&[u8; RECORD]>::try_from(record)
-        else {
-            continue;
-        };
-        let class = CLASS_OF_TYPE.get(usize::from(kind & 15)).copied().unwrap_or(4);
-        scan.structural &= (class < 4)
-            & (usize::from(kind >> 4) <= ChangeKind::ALL.len())
-            & (fields & !KNOWN_FIELDS == 0)
-            & (spare == 0)
-            & in_table(fields, FIELD_DEVICE, device, devices)
-            & in_table(fields, FIELD_IP, ip, addresses)
-            & in_table(fields, FIELD_CHANNEL, channel, channels)
-            & in_table(fields, FIELD_COUNTRY, country, countries);
-        let lat = i32::from_le_bytes([lat0, lat1, lat2, lat3]);
-        let lon = i32::from_le_bytes([lon0, lon1, lon2, lon3]);
-        let at = i64::from(u32::from_le_bytes([a0, a1, a2, a3])) | i64::from(a4) << 32;
-        scan.valid &= (fields & FIELD_COORDINATES == 0) | (lat.unsigned_abs() <= 900_000) & (lon.unsigned_abs() <= 1_800_000);
-        scan.valid &= (at <= MAX_TIME) & (at >= previous_at) & ((usize::from(kind & 15) != CREDENTIAL_CHANGE) | (kind >> 4 != 0));
-        previous_at = at;
-        if let Some(n) = scan.counts.get_mut(usize::from(class)) {
-            *n += 1;
-        }
-    }
-    scan
-}
-
-/// The first structural problem of the records, as an error (the slow path of
-/// [`scan_records`], whose `structural` it explains).
-fn check_structure(records: &[u8], [devices, addresses, channels, countries]: [usize; 4]) -> Result<()> {
-    for record in records.chunks_exact(RECORD) {
-        let Ok(&[kind, fields, _, _, _, _, _, device, ip, channel, country, spare, ..]) = <&[u8; RECORD]>::try_from(record) else {
-            continue;
-        };
-        if CLASS_OF_TYPE.get(usize::from(kind & 15)).is_none_or(|class| *class >= 4) {
-            return Err(invalid(text!("unknown event type ", kind & 15)));
-        }
-        if usize::from(kind >> 4) > ChangeKind::ALL.len() {
-            return Err(invalid(text!("unknown change kind ", (kind >> 4) - 1)));
-        }
-        if fields & !KNOWN_FIELDS != 0 || spare != 0 {
-            return Err(invalid("unknown event fields".into()));
-        }
-        if !(in_table(fields, FIELD_DEVICE, device, devices)
-            && in_table(fields, FIELD_IP, ip, addresses)
-            && in_table(fields, FIELD_CHANNEL, channel, channels)
-            && in_table(fields, FIELD_COUNTRY, country, countries))
-        {
-            return Err(invalid("a string position is not in its table".into()));
-        }
-    }
-    Ok(())
 }
 
 /// The type code of `credential_change`, the only event with a change kind.
