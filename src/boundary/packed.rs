@@ -266,6 +266,7 @@ impl<'a> Buffer<'a> {
         }
     }
 
+    #[inline(always)]
     fn number(&self, slot: usize) -> Option<f64> {
         let at = slot * 8;
         let value = match self.fixed.get(at..at + 8) {
@@ -277,6 +278,7 @@ impl<'a> Buffer<'a> {
     }
 
     /// `Some(None)` when absent, `Some(Some(x))` when present and readable, `None` otherwise.
+    #[inline(always)]
     fn optional_number(&self, present: bool, slot: usize) -> Option<Option<f64>> {
         if present {
             self.number(slot).map(Some)
@@ -285,10 +287,12 @@ impl<'a> Buffer<'a> {
         }
     }
 
+    #[inline(always)]
     fn count(&self, slot: usize) -> Option<usize> {
         usize::try_from(self.word(slot)).ok().filter(|n| *n <= MAX_LIST)
     }
 
+    #[inline(always)]
     fn range(&self, slot: usize) -> Option<(usize, usize)> {
         let offset = usize::try_from(self.word(slot)).ok()?;
         let length = usize::try_from(self.word(slot + 1)).ok()?;
@@ -304,11 +308,13 @@ impl<'a> Buffer<'a> {
     }
 
     /// A string: a slice of the strings, already checked as UTF-8.
+    #[inline(always)]
     fn text(&self, slot: usize) -> Option<&'a str> {
         let (start, end) = self.range(slot)?;
         self.strings.get(start.checked_sub(HEAP)?..end.checked_sub(HEAP)?)
     }
 
+    #[inline(always)]
     fn optional_text(&self, present: bool, slot: usize) -> Option<Option<&'a str>> {
         if present {
             self.text(slot).map(Some)
