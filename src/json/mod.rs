@@ -474,7 +474,19 @@ impl<K: Ord, V> UniqueMap<K, V> {
     where
         K: core::borrow::Borrow<Q>,
     {
-        self.0.binary_search_by(|(k, _)| k.borrow().cmp(key))
+        // A plain binary search: `binary_search_by`'s closure stays an out-of-line call per
+        // probe at opt-level "z", and a decision looks up its action and factors here.
+        let (mut low, mut high) = (0, self.0.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            let Some((k, _)) = self.0.get(mid) else { break };
+            match k.borrow().cmp(key) {
+                core::cmp::Ordering::Less => low = mid + 1,
+                core::cmp::Ordering::Greater => high = mid,
+                core::cmp::Ordering::Equal => return Ok(mid),
+            }
+        }
+        Err(low)
     }
 
     /// Add an entry; `false` (and no change) when the key is there already.

@@ -50,9 +50,14 @@ impl Challenge<'_> {
     }
 }
 
-/// Whether a quoted header parameter holds `text` as it is.
+/// Whether a quoted header parameter holds `text` as it is. A plain loop: `Iterator::all`
+/// stays an out-of-line call per byte at opt-level "z", and this runs on every step-up.
 fn is_header_safe(text: &str) -> bool {
-    text.bytes().all(|b| matches!(b, b' '..=b'~') && b != b'"' && b != b'\\')
+    let mut safe = true;
+    for b in text.bytes() {
+        safe &= matches!(b, b' '..=b'~') & (b != b'"') & (b != b'\\');
+    }
+    safe
 }
 
 /// `text`, with any byte a quoted header parameter cannot hold replaced by `_`.
