@@ -330,9 +330,22 @@ pub(crate) const MAX_LIST_PROBLEMS: usize = 8;
 /// A `duplicate_key` problem for each entry listed before (`base` ends with `/`), for the first
 /// [`MAX_LIST_PROBLEMS`] of them.
 pub(crate) fn check_unique<T: PartialEq + crate::text::Piece>(p: &mut Vec<Problem>, base: &str, items: &[T]) {
-    let duplicates = items.iter().enumerate().filter(|(i, item)| items.iter().take(*i).any(|other| other == *item));
-    for (i, item) in duplicates.take(MAX_LIST_PROBLEMS) {
-        p.push(Problem::new(ErrorCode::DuplicateKey, text!(base, i), text!("`", item, "` is listed twice")));
+    // Plain loops: iterator adapters with closures stay out-of-line calls per entry at
+    // opt-level "z", and every request's amr and factors are checked here.
+    let mut reported = 0;
+    for i in 0..items.len() {
+        let (Some(item), Some(before)) = (items.get(i), items.get(..i)) else { break };
+        let mut listed_before = false;
+        for other in before {
+            listed_before |= other == item;
+        }
+        if listed_before {
+            if reported == MAX_LIST_PROBLEMS {
+                break;
+            }
+            reported += 1;
+            p.push(Problem::new(ErrorCode::DuplicateKey, text!(base, i), text!("`", item, "` is listed twice")));
+        }
     }
 }
 
