@@ -272,8 +272,15 @@ impl<'a> Table<'a> {
             return Err(invalid(text!(count, " strings is more than a history holds")));
         }
         let string_lengths = r.take(count)?;
-        let bytes = r.take(string_lengths.iter().map(|n| usize::from(*n)).sum())?;
-        *valid &= string_lengths.iter().all(|n| lengths.contains(n)) && alphabet(bytes);
+        // One plain loop for the total and the bounds: the iterator adapters stayed
+        // out-of-line calls in wasm at opt-level "z" (four tables on every decision).
+        let (mut total, mut in_bounds) = (0usize, true);
+        for n in string_lengths {
+            total += usize::from(*n);
+            in_bounds &= (*lengths.start() <= *n) & (*n <= *lengths.end());
+        }
+        let bytes = r.take(total)?;
+        *valid &= in_bounds && alphabet(bytes);
         // Every alphabet is ASCII, so a valid table is UTF-8 throughout; an invalid one is
         // reported by the full check, which reads its strings (this keeps them text).
         let text = core::str::from_utf8(bytes).map_err(|_| invalid("a string is not UTF-8".into()))?;
