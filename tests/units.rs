@@ -230,6 +230,31 @@ fn decode_rejects_damage_with_coded_errors() {
 }
 
 #[test]
+fn a_table_string_that_is_not_text_is_named_on_every_read() {
+    // Tables are checked against their (ASCII) alphabets, and made text only when a string is
+    // read; bytes that are not UTF-8 still get their own message, when decoding and when a
+    // decision reads the history in place.
+    let mut e = Event::new(EventType::SignInSuccess, NOW);
+    e.device_id = Some("phone-1".into());
+    let mut history = History::new();
+    history.events.push(e);
+    let mut bytes = encode(&history);
+    let at = bytes.windows(7).position(|w| w == b"phone-1").unwrap();
+    bytes[at + 2] = 0xff;
+    let error = decode(&bytes).unwrap_err();
+    assert_eq!((error.code().as_str(), error.path()), ("invalid_history", "/history"));
+    assert!(error.to_string().contains("not UTF-8"), "{error}");
+    let mut storage = ciam_policy::state::ViewStorage::default();
+    let error = ciam_policy::state::view(&bytes, &mut storage).unwrap_err();
+    assert_eq!((error.code().as_str(), error.path()), ("invalid_history", "/history"));
+    assert!(error.to_string().contains("not UTF-8"), "{error}");
+    // Valid UTF-8 that is not in the alphabet is a format problem at the event's path.
+    bytes[at + 2..at + 4].copy_from_slice("é".as_bytes());
+    let error = decode(&bytes).unwrap_err();
+    assert!(error.to_string().contains("/history/events/0/deviceId"), "{error}");
+}
+
+#[test]
 fn a_late_old_success_does_not_add_a_second_entry_for_its_device() {
     // Regression: successes are kept one per device (the latest). An older success arriving
     // late used to be inserted as a second entry, so a replay of one device's old successes

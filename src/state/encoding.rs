@@ -216,7 +216,8 @@ fn read<'a>(bytes: &'a [u8], events: &mut Vec<EventRef<'a>>, check: Check) -> Re
 /// Small on purpose: a decision reads it in place and moves it around by value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Table<'a> {
-    text: &'a str,
+    /// The strings' bytes (ASCII when the table is valid; each string is made text when read).
+    bytes: &'a [u8],
     lengths: &'a [u8],
 }
 
@@ -281,10 +282,9 @@ impl<'a> Table<'a> {
         }
         let bytes = r.take(total)?;
         *valid &= in_bounds && alphabet(bytes);
-        // Every alphabet is ASCII, so a valid table is UTF-8 throughout; an invalid one is
-        // reported by the full check, which reads its strings (this keeps them text).
-        let text = core::str::from_utf8(bytes).map_err(|_| invalid("a string is not UTF-8".into()))?;
-        Ok(Table { text, lengths: string_lengths })
+        // Not checked as UTF-8 here: every alphabet is ASCII, so a valid table is text
+        // throughout, and each string is made text only when it is read (`strings`, `get`).
+        Ok(Table { bytes, lengths: string_lengths })
     }
 
     fn len(&self) -> usize {
@@ -293,10 +293,10 @@ impl<'a> Table<'a> {
 
     /// The strings in table order (a string cut inside a character reads as empty).
     fn strings(&self) -> impl Iterator<Item = &'a str> + '_ {
-        let text = self.text;
+        let bytes = self.bytes;
         self.lengths.iter().scan(0usize, move |start, n| {
             let end = *start + usize::from(*n);
-            let string = text.get(*start..end).unwrap_or_default();
+            let string = bytes.get(*start..end).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or_default();
             *start = end;
             Some(string)
         })
@@ -308,7 +308,7 @@ impl<'a> Table<'a> {
     fn find(&self, text: Option<&str>) -> Option<usize> {
         let wanted = text?.as_bytes();
         let last = *wanted.last()?;
-        let bytes = self.text.as_bytes();
+        let bytes = self.bytes;
         // Counted by hand, not with `enumerate()`: at opt-level "z" its `next` (with the
         // overflow check) stays an out-of-line call per string in wasm.
         let (mut start, mut i) = (0usize, 0usize);
@@ -326,7 +326,7 @@ impl<'a> Table<'a> {
     fn get(&self, i: usize) -> Option<&'a str> {
         let length = usize::from(*self.lengths.get(i)?);
         let start: usize = self.lengths.get(..i)?.iter().map(|n| usize::from(*n)).sum();
-        self.text.get(start..start + length)
+        core::str::from_utf8(self.bytes.get(start..start + length)?).ok()
     }
 }
 
@@ -408,6 +408,10 @@ impl<'a> Packed<'a> {
         }
         if valid && super::within_caps(&counts) {
             Ok(packed)
+        } else if tables.iter().any(|table| core::str::from_utf8(table.bytes).is_err()) {
+            // Strings that are not text failed their alphabet; the full check below could only
+            // read them as absent.
+            Err(invalid("a string is not UTF-8".into()))
         } else {
             // Something is wrong: let the full check name every problem with its path.
             Err(problems(last_success_at, &packed.iter().collect::<Vec<_>>()))
