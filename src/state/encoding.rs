@@ -65,15 +65,34 @@ pub fn encode_refs<'a>(last_success_at: Option<i64>, events: &[EventRef<'a>]) ->
         fields |= if event.country.is_some() { FIELD_COUNTRY } else { 0 };
         fields |= if event.lat.is_some() && event.lon.is_some() { FIELD_COORDINATES } else { 0 };
         fields |= if event.channel.is_some() { FIELD_CHANNEL } else { 0 };
-        records.push(event.kind.index() as u8 | change << 4);
-        records.push(fields);
-        records.extend_from_slice(&u40(event.at));
-        for (table, text) in tables.iter_mut().zip([event.device_id, event.ip, event.channel, event.country]) {
-            records.push(text.map_or(0, |text| table.position(text)));
-        }
-        records.push(0);
-        records.extend_from_slice(&degrees_to_units(event.lat.filter(|_| event.lon.is_some())).to_le_bytes());
-        records.extend_from_slice(&degrees_to_units(event.lon.filter(|_| event.lat.is_some())).to_le_bytes());
+        let [devices, addresses, channels, countries] = &mut tables;
+        let [a0, a1, a2, a3, a4] = u40(event.at);
+        let [la0, la1, la2, la3] = degrees_to_units(event.lat.filter(|_| event.lon.is_some())).to_le_bytes();
+        let [lo0, lo1, lo2, lo3] = degrees_to_units(event.lon.filter(|_| event.lat.is_some())).to_le_bytes();
+        // The record written whole: a `push` per byte was an out-of-line call each at
+        // opt-level "z", and `record` writes every event of the history.
+        records.extend_from_slice(&[
+            event.kind.index() as u8 | change << 4,
+            fields,
+            a0,
+            a1,
+            a2,
+            a3,
+            a4,
+            devices.position_of(event.device_id),
+            addresses.position_of(event.ip),
+            channels.position_of(event.channel),
+            countries.position_of(event.country),
+            0,
+            la0,
+            la1,
+            la2,
+            la3,
+            lo0,
+            lo1,
+            lo2,
+            lo3,
+        ]);
     }
     let tables = tables.map(|t| t.strings);
     let mut out = Vec::with_capacity(32 + tables.iter().flatten().map(|s| s.len() + 1).sum::<usize>() + records.len());
@@ -106,6 +125,11 @@ struct StringTable<'a> {
 }
 
 impl<'a> StringTable<'a> {
+    /// The position of `text` if given (0 if not: the field's flag says it is absent).
+    fn position_of(&mut self, text: Option<&'a str>) -> u8 {
+        text.map_or(0, |text| self.position(text))
+    }
+
     /// The position of `text`, added if new (a table holds at most one string per event).
     fn position(&mut self, text: &'a str) -> u8 {
         let hash = fnv1a(text.as_bytes());
