@@ -1,12 +1,15 @@
 //! Native benchmark of the decision core (`cargo bench --bench evaluate`), on the same inputs
-//! as the JavaScript suite (`bench/fixtures.json`, `npm run bench`). Three layers per request,
+//! as the JavaScript suite (`bench/fixtures.json`, `npm run bench`). Four layers per request,
 //! so the JS figures can be read against them: the core alone (`evaluate` on a parsed
-//! request), parsing JSON text in, and the whole text-in/text-out path the JSON boundary does.
+//! request), parsing JSON text in, the whole text-in/text-out path the JSON boundary does, and
+//! `packed`: exactly what the package's wasm call does for a plain request object (the packed
+//! request read, a history's bytes read in place, the decision layout written).
 // PANIC SAFETY: a benchmark with fixed, checked-in inputs; a failure to load them should stop it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
+    use ciam_policy::boundary::{evaluate_packed, packed, Output, Status};
     use ciam_policy::state::{decode, encode};
     use ciam_policy::{evaluate, evaluate_recovery, presets, record, EvaluateRequest, Event, History, Policy, RecoveryRequest};
     use criterion::{criterion_group, Criterion};
@@ -62,6 +65,13 @@ mod native {
                     ciam_policy::json::to_string(&evaluate(&inputs.policy, &request).expect("decides"))
                 })
             });
+            // The JS side packs the request without its history and appends the history's bytes.
+            let plain = EvaluateRequest::from_json(&request_json(&inputs, name, false).to_string()).expect("request");
+            let history = with_history.then(|| encode(&inputs.full));
+            let buffer = packed::pack(&plain, history.as_deref(), None).expect("the request packs");
+            let mut out = Output::default();
+            assert_eq!(evaluate_packed(&inputs.policy, &buffer, &mut out), Status::Decision, "{label}: a decision, as packed");
+            group.bench_function("packed", |b| b.iter(|| evaluate_packed(&inputs.policy, black_box(&buffer), &mut out)));
             group.finish();
         }
     }
