@@ -61,7 +61,7 @@ if (dev) {
   fs.copyFileSync(path.join(work, "web", `${name}_bg.wasm`), finalWasm);
 } else {
   // -O3, not -Oz: on the output of rustc's opt-level "z", -O3 makes an evaluate 1–3% faster
-  // for 0.2 KiB gzipped, and the Node cold start did not measurably change (README, Performance).
+  // for 0.2 KiB gzipped, and the Node cold start did not measurably change (bench/README.md, Build settings).
   // Enable exactly what rustc emits for wasm32 by default; every supported runtime has them.
   const features = ["bulk-memory", "nontrapping-float-to-int", "sign-ext", "mutable-globals", "reference-types", "multivalue"];
   run(wasmOptPath(), [
@@ -99,7 +99,7 @@ const bundleSources = path.join(work, "web");
 fs.copyFileSync(path.join(templates, "api.js"), path.join(bundleSources, "api.js"));
 // Node: the entry, the API and the glue bundled into one file by esbuild, for `import` and for
 // `require`. One module instead of three is about 1 ms less of a cold start: Node's loader
-// costs a fixed 0.4–0.8 ms per module (measured in the README's Performance section).
+// costs a fixed 0.4–0.8 ms per module (measured in `bench/README.md`).
 for (const [template, bundle, format] of [["node.mjs", "node.mjs", "esm"], ["node-cjs.js", "node.cjs", "cjs"]]) {
   // Bundled from the sources (the glue and api.js as written), minified once.
   const entry = path.join(bundleSources, template);

@@ -55,7 +55,7 @@ pub fn version() -> &'static str {
 }
 
 // The wasm allocator: talc instead of the standard library's dlmalloc, smaller and faster
-// (measured in the README's Performance section); the module is single-threaded.
+// (measured in `bench/README.md`); the module is single-threaded.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

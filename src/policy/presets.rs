@@ -29,7 +29,7 @@ pub fn json(name: &str) -> Result<&'static str> {
 
 /// A parsed preset. It is not validated again here: the presets are constants of this build,
 /// and `tests/properties.rs` validates every one. Skipping the validator keeps its code out of
-/// a cold start's `fromPreset` (the README's Performance section has the figures).
+/// a cold start's `fromPreset` (`bench/README.md` has the figures).
 pub fn load(name: &str) -> Result<Policy> {
     crate::json::from_str(json(name)?)
 }
