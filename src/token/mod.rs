@@ -33,7 +33,7 @@ pub const MAX_TOKEN_LEN: usize = 4096;
 /// The only signing algorithm.
 pub const ALG: &str = "HS256";
 
-type HmacSha256 = Hmac<Sha256>;
+pub(crate) type HmacSha256 = Hmac<Sha256>;
 
 crate::wire_enum! {
     /// What a token is for; a token is only ever accepted for its own purpose.
@@ -200,20 +200,15 @@ fn new_jti() -> Result<String> {
     Ok(base64url::encode(&random::bytes::<16>()?))
 }
 
-fn mac(secret: &[u8]) -> Result<HmacSha256> {
-    HmacSha256::new_from_slice(secret).map_err(|_| err(ErrorCode::WeakKey, "/keys", "the key cannot be used for HMAC"))
-}
-
 fn sign(keys: &KeySet, claims: &Claims) -> Result<Minted> {
     let kid = keys.signing_kid();
-    let secret = keys.secret(kid).ok_or_else(|| err(ErrorCode::TokenUnknownKey, "/signing", "the signing key is missing"))?;
+    let mut mac = keys.mac(kid).ok_or_else(|| err(ErrorCode::TokenUnknownKey, "/signing", "the signing key is missing"))?;
     let header = Header { alg: ALG.into(), typ: Some("JWT".into()), kid: Some(kid.into()), crit: None };
     let signing_input = text!(
         base64url::encode(crate::json::to_string(&header).as_bytes()),
         ".",
         base64url::encode(crate::json::to_string(claims).as_bytes())
     );
-    let mut mac = mac(secret)?;
     mac.update(signing_input.as_bytes());
     let signature = mac.finalize().into_bytes();
     Ok(Minted { token: text!(signing_input, ".", base64url::encode(&signature)), jti: claims.jti.clone(), expires_at: claims.exp })
@@ -266,11 +261,10 @@ pub(crate) fn verify_with(policy: &Policy, keys: &KeySet, request: &VerifyReques
         return Err(err(ErrorCode::TokenBadType, "/token/header/typ", "typ must be JWT"));
     }
     let kid = header.kid.as_deref().ok_or_else(|| err(ErrorCode::TokenMissingKeyId, "/token/header/kid", "the header names no key"))?;
-    let secret = keys
-        .secret(kid)
+    let mut mac = keys
+        .mac(kid)
         .ok_or_else(|| err(ErrorCode::TokenUnknownKey, "/token/header/kid", "the key is not in the key set (unknown or rotated out)"))?;
     let signature = decode(signature_b64, "signature")?;
-    let mut mac = mac(secret)?;
     mac.update(header_b64.as_bytes());
     mac.update(b".");
     mac.update(payload_b64.as_bytes());
