@@ -55,7 +55,7 @@ pub fn encode(history: &History) -> Vec<u8> {
 
 /// Encode a history given as its parts (encoding 2).
 pub fn encode_refs<'a>(last_success_at: Option<i64>, events: &[EventRef<'a>]) -> Vec<u8> {
-    let mut tables: [StringTable<'a>; 4] = Default::default();
+    let mut tables: [StringTable<'a>; 4] = core::array::from_fn(|_| StringTable::for_events(events.len()));
     let mut records = Vec::with_capacity(events.len() * RECORD);
     for event in events {
         let change = event.change.map_or(0, |c| c.index() as u8 + 1);
@@ -114,32 +114,53 @@ pub fn encode_refs<'a>(last_success_at: Option<i64>, events: &[EventRef<'a>]) ->
     out
 }
 
-/// A string table being built: each distinct string once, in order of first use, with a hash
-/// of each beside it. A full history's device ids and addresses are looked up once per event
-/// among up to 80 others; comparing the strings themselves there (a `memcmp` call each, since
-/// many have the same length) was half the time of `record`.
-#[derive(Default)]
+/// A string table being built: each distinct string once, in order of first use, found
+/// through 256 hash slots. A full history's device ids and addresses are looked up once per
+/// event among up to 80 others: comparing the strings themselves (a `memcmp` call each) was
+/// half the time of `record`, and a walk over their hashes still a third.
 struct StringTable<'a> {
     strings: Vec<&'a str>,
     hashes: Vec<u32>,
+    /// Open addressing by hash: 0 for an empty slot, else a string's position + 1. A table
+    /// holds at most one string per event (`MAX_EVENTS`), far fewer than the slots.
+    slots: [u8; 256],
 }
 
 impl<'a> StringTable<'a> {
+    /// A table with room for `events` strings: it never grows while it is built.
+    fn for_events(events: usize) -> Self {
+        StringTable { strings: Vec::with_capacity(events), hashes: Vec::with_capacity(events), slots: [0; 256] }
+    }
+
     /// The position of `text` if given (0 if not: the field's flag says it is absent).
     fn position_of(&mut self, text: Option<&'a str>) -> u8 {
         text.map_or(0, |text| self.position(text))
     }
 
-    /// The position of `text`, added if new (a table holds at most one string per event).
+    /// The position of `text`, added if new.
     fn position(&mut self, text: &'a str) -> u8 {
         let hash = fnv1a(text.as_bytes());
-        let found = self.hashes.iter().zip(&self.strings).position(|(h, s)| *h == hash && *s == text);
-        let at = found.unwrap_or_else(|| {
-            self.strings.push(text);
-            self.hashes.push(hash);
-            self.strings.len() - 1
-        });
-        u8::try_from(at).unwrap_or(u8::MAX)
+        let mut slot = hash as usize;
+        for _ in 0..256 {
+            slot &= 255;
+            let mark = self.slots.get(slot).copied().unwrap_or(0);
+            if mark == 0 {
+                if let (Ok(mark), Some(empty)) = (u8::try_from(self.strings.len() + 1), self.slots.get_mut(slot)) {
+                    *empty = mark;
+                }
+                break;
+            }
+            let at = usize::from(mark - 1);
+            if self.hashes.get(at) == Some(&hash) && self.strings.get(at) == Some(&text) {
+                return mark - 1;
+            }
+            slot += 1;
+        }
+        // New. Past 255 strings (an owned `History` longer than any `record` keeps) it has no
+        // slot, and its position saturates as a byte, as it always has.
+        self.strings.push(text);
+        self.hashes.push(hash);
+        u8::try_from(self.strings.len() - 1).unwrap_or(u8::MAX)
     }
 }
 
@@ -347,6 +368,18 @@ impl<'a> Table<'a> {
         None
     }
 
+    /// Every string, in table order (`None` where one is not UTF-8, as [`Table::get`] reads it).
+    fn split(&self) -> Vec<Option<&'a str>> {
+        let mut strings = Vec::with_capacity(self.lengths.len());
+        let mut start = 0usize;
+        for n in self.lengths {
+            let end = start + usize::from(*n);
+            strings.push(self.bytes.get(start..end).and_then(|b| core::str::from_utf8(b).ok()));
+            start = end;
+        }
+        strings
+    }
+
     fn get(&self, i: usize) -> Option<&'a str> {
         let length = usize::from(*self.lengths.get(i)?);
         let start: usize = self.lengths.get(..i)?.iter().map(|n| usize::from(*n)).sum();
@@ -454,7 +487,12 @@ impl<'a> Packed<'a> {
 
     /// The events, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = EventRef<'a>> + '_ {
-        self.records.chunks_exact(RECORD).map(|record| self.event(record))
+        // Each table split into its strings once: finding a string by its position walks the
+        // table's lengths, and decoding a history (`record` does) finds three per event.
+        let strings = self.tables.map(|table| table.split());
+        self.records
+            .chunks_exact(RECORD)
+            .map(move |record| self.event_with(record, |table, index| strings.get(table).and_then(|s| s.get(index).copied().flatten())))
     }
 
     /// The facts of the events at or before `now` (see [`HistoryRef::facts`]): positions in
@@ -503,13 +541,19 @@ impl<'a> Packed<'a> {
     /// The event of a record (validated by [`Packed::read`]; anything else reads as absent).
     #[inline(always)]
     pub(crate) fn event(&self, record: &[u8]) -> EventRef<'a> {
+        self.event_with(record, |table, index| self.tables.get(table).and_then(|t| t.get(index)))
+    }
+
+    /// The event of a record, its strings found by `string(table, position)`.
+    #[inline(always)]
+    fn event_with(&self, record: &[u8], string: impl Fn(usize, usize) -> Option<&'a str>) -> EventRef<'a> {
         let byte = |i: usize| record.get(i).copied().unwrap_or(0);
         let (kind, fields) = (byte(0), byte(1));
         let string = |table: usize, present: u8, index: u8| {
             if fields & present == 0 {
                 return None;
             }
-            self.tables.get(table).and_then(|t| t.get(usize::from(index)))
+            string(table, usize::from(index))
         };
         let coordinates = fields & FIELD_COORDINATES != 0;
         let degrees =
