@@ -87,7 +87,7 @@ impl Facts {
         let (mut last_recovery, mut last_change) = (None, None);
         let history = request.history.unwrap_or_default();
         let keys = Keys { device: device_id, ip, country };
-        history.facts(&keys, now, &mut |e| {
+        for e in history.facts(&keys, now) {
             let same = same_source(&e);
             match e.kind {
                 EventType::SignInSuccess | EventType::StepUpSuccess => {
@@ -118,18 +118,18 @@ impl Facts {
                 EventType::CredentialChange => last_change = Some(e.at),
                 EventType::RecoveryAttempt | EventType::SignOutEverywhere => {}
             }
-        });
+        }
 
         let ip_window = now.saturating_sub(secs(policy.throttle.source_ip.window));
         // No reset on success here: an attacker who owns one account could otherwise sign in
         // to it every few failures and never be throttled. Customers behind the same address
         // are spared by the evaluator instead (a known device is not held by the address rule).
         let mut ip_failures = Failures::default();
-        request.source_history.unwrap_or_default().facts(&Keys::default(), now, &mut |e| {
+        for e in request.source_history.unwrap_or_default().facts(&Keys::default(), now) {
             if e.kind.is_failure() && e.at >= ip_window {
                 count_after(&mut ip_failures, None, e.at);
             }
-        });
+        }
 
         let last_success = last_success.and_then(|position| history.get(position));
         let last_success_at = history.last_success_at.filter(|t| *t <= now).or(last_success.map(|e| e.at));

@@ -495,14 +495,26 @@ impl<'a> Packed<'a> {
             .map(move |record| self.event_with(record, |table, index| strings.get(table).and_then(|s| s.get(index).copied().flatten())))
     }
 
-    /// The facts of the events at or before `now` (see [`HistoryRef::facts`]): positions in
-    /// the tables are compared, each request value looked up once.
-    pub(crate) fn facts(&self, keys: &Keys<'_>, now: i64, f: &mut dyn FnMut(Fact)) {
+    /// Where the request's device, address and country are in the tables (see [`Positions`]).
+    pub(crate) fn positions(&self, keys: &Keys<'_>) -> Positions {
         let [devices, ips, _, countries] = &self.tables;
-        // Table positions fit a byte; 256 stands for "not in the table".
-        let position_of = |table: &Table<'_>, key: Option<&str>| table.find(key).and_then(|i| u16::try_from(i).ok()).unwrap_or(256);
-        let (device, ip, country) = (position_of(devices, keys.device), position_of(ips, keys.ip), position_of(countries, keys.country));
-        let compare = |fields: u8, field: u8, index: u8, key: u16| {
+        let position_of =
+            |table: &Table<'_>, key: Option<&str>| table.find(key).and_then(|i| u8::try_from(i).ok()).map_or(NOT_IN_TABLE, u16::from);
+        Positions {
+            device: position_of(devices, keys.device),
+            ip: position_of(ips, keys.ip),
+            country: position_of(countries, keys.country),
+        }
+    }
+
+    /// The fact of event `position` (see [`HistoryRef::facts`]): table positions compared,
+    /// not strings.
+    #[inline(always)]
+    pub(crate) fn fact(&self, position: usize, positions: &Positions) -> Option<Fact> {
+        let start = position.checked_mul(RECORD)?;
+        let record = self.records.get(start..start.checked_add(RECORD)?)?;
+        let &[kind, fields, a0, a1, a2, a3, a4, d, i, _, c, ..] = <&[u8; RECORD]>::try_from(record).ok()?;
+        let compare = |field: u8, index: u8, key: u16| {
             if fields & field == 0 {
                 Match::Absent
             } else if u16::from(index) == key {
@@ -511,24 +523,14 @@ impl<'a> Packed<'a> {
                 Match::Other
             }
         };
-        // Counted by hand, as in `Table::find`: this loop runs once per event on every decision.
-        let mut position = 0;
-        for record in self.records.chunks_exact(RECORD) {
-            let Ok(&[kind, fields, a0, a1, a2, a3, a4, d, i, _, c, ..]) = <&[u8; RECORD]>::try_from(record) else { continue };
-            let at = i64::from(u32::from_le_bytes([a0, a1, a2, a3])) | i64::from(a4) << 32;
-            if at > now {
-                break;
-            }
-            position += 1;
-            f(Fact {
-                kind: EventType::ALL.get(usize::from(kind & 15)).copied().unwrap_or(EventType::SignOutEverywhere),
-                at,
-                device: compare(fields, FIELD_DEVICE, d, device),
-                ip: compare(fields, FIELD_IP, i, ip),
-                country: compare(fields, FIELD_COUNTRY, c, country),
-                position: position - 1,
-            });
-        }
+        Some(Fact {
+            kind: EventType::ALL.get(usize::from(kind & 15)).copied().unwrap_or(EventType::SignOutEverywhere),
+            at: i64::from(u32::from_le_bytes([a0, a1, a2, a3])) | i64::from(a4) << 32,
+            device: compare(FIELD_DEVICE, d, positions.device),
+            ip: compare(FIELD_IP, i, positions.ip),
+            country: compare(FIELD_COUNTRY, c, positions.country),
+            position,
+        })
     }
 
     /// The record of event `i`.
@@ -571,6 +573,17 @@ impl<'a> Packed<'a> {
         }
     }
 }
+
+/// Where a request's values are in a history's tables: positions fit a byte, and
+/// [`NOT_IN_TABLE`] matches none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Positions {
+    device: u16,
+    ip: u16,
+    country: u16,
+}
+
+const NOT_IN_TABLE: u16 = 256;
 
 /// The type code of `credential_change`, the only event with a change kind.
 const CREDENTIAL_CHANGE: usize = EventType::CredentialChange as usize;

@@ -372,26 +372,15 @@ fn compare(value: Option<&str>, key: Option<&str>) -> Match {
 }
 
 impl<'a> HistoryRef<'a> {
-    /// Call `f` with the fact of each event at or before `now`, oldest first.
-    pub fn facts(&self, keys: &Keys<'_>, now: i64, f: &mut dyn FnMut(Fact)) {
-        match self.events {
-            Events::Slice(events) => {
-                for (position, e) in events.iter().enumerate() {
-                    if e.at > now {
-                        break;
-                    }
-                    f(Fact {
-                        kind: e.kind,
-                        at: e.at,
-                        device: compare(e.device_id, keys.device),
-                        ip: compare(e.ip, keys.ip),
-                        country: compare(e.country, keys.country),
-                        position,
-                    });
-                }
-            }
-            Events::Packed(packed) => packed.facts(keys, now, f),
-        }
+    /// The fact of each event at or before `now`, oldest first. An iterator, not a callback:
+    /// the caller's loop keeps its counts in locals, where a callback's captures lived in
+    /// memory in wasm, read and written again for each event (the payout 0.93× the time).
+    pub fn facts<'k>(&self, keys: &Keys<'k>, now: i64) -> FactIter<'a, 'k> {
+        let source = match self.events {
+            Events::Slice(events) => FactSource::Slice(events, *keys),
+            Events::Packed(packed) => FactSource::Packed(packed, packed.positions(keys)),
+        };
+        FactIter { source, now, position: 0 }
     }
 
     /// The event at `position`.
@@ -400,6 +389,52 @@ impl<'a> HistoryRef<'a> {
             Events::Slice(events) => events.get(position).copied(),
             Events::Packed(packed) => packed.record(position).map(|record| packed.event(record)),
         }
+    }
+}
+
+/// The facts of a [`HistoryRef`]'s events up to a time ([`HistoryRef::facts`]).
+#[derive(Debug, Clone)]
+pub struct FactIter<'a, 'k> {
+    source: FactSource<'a, 'k>,
+    now: i64,
+    position: usize,
+}
+
+#[derive(Debug, Clone)]
+enum FactSource<'a, 'k> {
+    /// Decoded events, compared with the request's values as strings.
+    Slice(&'a [EventRef<'a>], Keys<'k>),
+    /// Records read in place, compared by the request's values' positions in the tables.
+    Packed(&'a encoding::Packed<'a>, encoding::Positions),
+}
+
+impl Iterator for FactIter<'_, '_> {
+    type Item = Fact;
+
+    // Always inlined, so each loop over a history's facts keeps its counts in locals: a call
+    // per event made the payout 1.3 times slower.
+    #[inline(always)]
+    fn next(&mut self) -> Option<Fact> {
+        let position = self.position;
+        let fact = match &self.source {
+            FactSource::Slice(events, keys) => {
+                let e = events.get(position)?;
+                Fact {
+                    kind: e.kind,
+                    at: e.at,
+                    device: compare(e.device_id, keys.device),
+                    ip: compare(e.ip, keys.ip),
+                    country: compare(e.country, keys.country),
+                    position,
+                }
+            }
+            FactSource::Packed(packed, positions) => packed.fact(position, positions)?,
+        };
+        if fact.at > self.now {
+            return None;
+        }
+        self.position = position + 1;
+        Some(fact)
     }
 }
 

@@ -331,10 +331,10 @@ fn check_claims(policy: &Policy, request: &VerifyRequest, history: Option<&Histo
     // events' strings are not needed here.
     let mut superseded = false;
     if let Some(h) = history {
-        h.facts(&Keys::default(), now, &mut |e| {
+        for e in h.facts(&Keys::default(), now) {
             superseded |= matches!(e.kind, EventType::CredentialChange | EventType::RecoverySuccess | EventType::SignOutEverywhere)
                 && e.at > claims.iat;
-        });
+        }
     }
     if superseded {
         return Err(err(
