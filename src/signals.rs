@@ -4,7 +4,7 @@
 
 use crate::api::Attempt;
 use crate::policy::Policy;
-use crate::state::{ChangeKind, EventRef, EventType, Fact, HistoryRef, Keys, Match};
+use crate::state::{ChangeKind, EventType, Fact, HistoryRef, Keys, Match, Place};
 
 /// Mean Earth radius used for great-circle distances, km.
 const EARTH_RADIUS_KM: f64 = 6371.0;
@@ -131,7 +131,7 @@ impl Facts {
             }
         }
 
-        let last_success = last_success.and_then(|position| history.get(position));
+        let last_success = last_success.and_then(|position| history.place(position));
         let last_success_at = history.last_success_at.filter(|t| *t <= now).or(last_success.map(|e| e.at));
         Facts {
             device_known: request.device.and_then(|d| d.known).unwrap_or(derived_known),
@@ -172,7 +172,7 @@ pub fn since_change(history: &HistoryRef<'_>, kind: ChangeKind, now: i64) -> Opt
         .min()
 }
 
-fn travel_since(request: &Attempt<'_>, last: Option<&EventRef<'_>>) -> Option<Travel> {
+fn travel_since(request: &Attempt<'_>, last: Option<&Place>) -> Option<Travel> {
     let network = request.network?;
     let (lat, lon) = (network.lat?, network.lon?);
     let last = last?;

@@ -546,6 +546,12 @@ impl<'a> Packed<'a> {
         self.event_with(record, |table, index| self.tables.get(table).and_then(|t| t.get(index)))
     }
 
+    /// The event of a record with every string absent (see [`HistoryRef::place`]).
+    #[inline(always)]
+    pub(crate) fn event_without_strings(&self, record: &[u8]) -> EventRef<'a> {
+        self.event_with(record, |_, _| None)
+    }
+
     /// The event of a record, its strings found by `string(table, position)`.
     #[inline(always)]
     fn event_with(&self, record: &[u8], string: impl Fn(usize, usize) -> Option<&'a str>) -> EventRef<'a> {
