@@ -32,6 +32,7 @@ pub mod signals;
 pub mod state;
 pub mod text;
 pub mod token;
+mod trig;
 pub mod validate;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -5,6 +5,7 @@
 use crate::api::Attempt;
 use crate::policy::Policy;
 use crate::state::{ChangeKind, EventType, Fact, HistoryRef, Keys, Match, Place};
+use crate::trig;
 
 /// Mean Earth radius used for great-circle distances, km.
 const EARTH_RADIUS_KM: f64 = 6371.0;
@@ -190,13 +191,15 @@ fn travel_since(request: &Attempt<'_>, last: Option<&Place>) -> Option<Travel> {
     Some(Travel { distance_km, elapsed, speed_kmh })
 }
 
-/// Haversine distance in km. Uses `libm` so the result is bit-identical natively and in wasm.
+/// Haversine distance in km. The same code natively and in wasm (no platform `sin`), so the
+/// result is bit-identical everywhere: `libm`'s functions, `sin` and `cos` through
+/// [`crate::trig`] (its versions for arguments within ±π).
 pub fn great_circle_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
     let dp = p2 - p1;
     let dl = (lon2 - lon1).to_radians();
-    let (sin_dp, sin_dl) = (libm::sin(dp / 2.0), libm::sin(dl / 2.0));
-    let a = sin_dp * sin_dp + libm::cos(p1) * libm::cos(p2) * sin_dl * sin_dl;
+    let (sin_dp, sin_dl) = (trig::sin(dp / 2.0), trig::sin(dl / 2.0));
+    let a = sin_dp * sin_dp + trig::cos(p1) * trig::cos(p2) * sin_dl * sin_dl;
     2.0 * EARTH_RADIUS_KM * libm::asin(libm::sqrt(a.clamp(0.0, 1.0)))
 }
 
