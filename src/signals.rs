@@ -193,7 +193,7 @@ fn travel_since(request: &Attempt<'_>, last: Option<&Place>) -> Option<Travel> {
 
 /// Haversine distance in km. The same code natively and in wasm (no platform `sin`), so the
 /// result is bit-identical everywhere: `libm`'s functions, `sin` and `cos` through
-/// [`crate::trig`] (its versions for arguments within ±π).
+/// `src/trig.rs` (its versions for arguments within ±π).
 pub fn great_circle_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
     let dp = p2 - p1;
