@@ -3,8 +3,8 @@
 //!
 //! A request is read into its owned wire type ([`EvaluateRequest`]); the rules read the
 //! borrowed [`Attempt`] view of it. The JS boundary builds an `Attempt` straight from the
-//! bytes a host's request was packed into, without owning a single string (see `src/wasm.rs`),
-//! and both paths share [`Attempt::check`], so they accept and reject exactly the same input.
+//! bytes a host's request was packed into, without owning a single string (see `src/boundary/packed.rs`),
+//! and both paths share [`Attempt::check_fields`], so they accept and reject exactly the same input.
 
 use crate::error::{Error, ErrorCode, Problem, Result};
 use crate::policy::{Factor, Outcome};
@@ -134,7 +134,7 @@ crate::wire_struct! {
 }
 
 /// One attempt as the rules read it: every string and list borrowed. Built from an
-/// [`EvaluateRequest`] ([`EvaluateRequest::check_and_decide`]) or by the JS boundary.
+/// [`EvaluateRequest`] ([`EvaluateRequest::with_attempt`]) or by the JS boundary.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Attempt<'a> {
     /// Current time, Unix seconds.
