@@ -170,6 +170,20 @@ test("node: record() chains on a freshly loaded module, before any other call", 
   assert.deepEqual(out, ["sign_in_failure", "sign_in_failure", "sign_in_success"]);
 });
 
+test("node: the ES module entry loads without process.getBuiltinModule (Node before 20.16)", () => {
+  // The entry takes node:fs from process.getBuiltinModule where Node has it and imports it
+  // otherwise; the package supports Node >= 20, so the import path must work too. Removing the
+  // function before the package is imported runs that path in this Node.
+  const out = fresh(`
+    delete process.getBuiltinModule;
+    const gone = typeof process.getBuiltinModule;
+    const { PolicyEngine } = await import("ciam-policy");
+    const decision = PolicyEngine.fromPreset("ciam-retail").evaluate({ now: 1800000000, action: "login", session: { aal: 2, authTime: 1799999000, amr: ["pwd"] } });
+    console.log(JSON.stringify({ gone, outcome: decision.outcome, policy: decision.policy.name }));
+  `);
+  assert.deepEqual(out, { gone: "undefined", outcome: "allow", policy: "ciam-retail" });
+});
+
 test("node: without a secure random source, minting is a coded error and decisions go on", () => {
   // The module imports crypto.getRandomValues from the host; a host without Web Crypto must get
   // randomness_unavailable (never a trap, never a predictable code), and nothing else changes.
