@@ -150,10 +150,15 @@ function tokenCases() {
   const minted = engine.mintStepUpGrant(keys, grant);
   const verify = { now: now + 10, token: minted.token, purpose: "step_up_grant", audience: "shop.example", subject: "alice", action: "payout", history: fullHistory };
   check("token verify", engine.verifyToken(keys, verify).sub, "alice");
-  return {
+  const cases = {
     "mintStepUpGrant": () => engine.mintStepUpGrant(keys, grant),
     "verifyToken: with the full history": () => engine.verifyToken(keys, verify),
   };
+  if (typeof ciam.generateRecoveryCodes === "function") {
+    check("recovery codes", ciam.generateRecoveryCodes(10).length, 10);
+    cases["generateRecoveryCodes(10)"] = () => ciam.generateRecoveryCodes(10);
+  }
+  return cases;
 }
 
 // ---------------------------------------------------------------------------------------

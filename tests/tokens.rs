@@ -416,6 +416,10 @@ fn recovery_codes_are_random_grouped_and_stored_hashed() {
     assert!(!codes::verify(code, &stored, &long));
     assert_eq!(codes::generate(0).unwrap_err().code(), ErrorCode::OutOfRange);
     assert_eq!(codes::generate(21).unwrap_err().code(), ErrorCode::OutOfRange);
+    // All codes come from one draw: each takes its own bytes of it, so the most codes at once
+    // are all different too.
+    let most = codes::generate(codes::MAX_CODES).unwrap();
+    assert_eq!(most.iter().collect::<BTreeSet<_>>().len(), codes::MAX_CODES);
 }
 
 /// (pepper, the stored hash of the code `7K3M-0Q9W-XR2D-5T8H`), computed outside this crate.

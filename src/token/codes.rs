@@ -13,6 +13,9 @@ pub const CODE_CHARS: usize = 16;
 pub const CODE_BITS: usize = CODE_CHARS * 5;
 /// Most codes generated at once.
 pub const MAX_CODES: usize = 20;
+/// Random bytes per code.
+const CODE_BYTES: usize = CODE_BITS / 8;
+const _: () = assert!(CODE_BITS % 8 == 0);
 
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -21,12 +24,14 @@ pub fn generate(count: usize) -> Result<Vec<String>> {
     if count == 0 || count > MAX_CODES {
         return Err(Error::new(ErrorCode::OutOfRange, "/count", text!("generate between 1 and ", MAX_CODES, " codes")));
     }
+    // One draw for every code: each call to the platform's source has a fixed cost (about
+    // 1.7 µs in Node, where ten codes spent 90% of their time there).
+    let random = random::bytes::<{ CODE_BYTES * MAX_CODES }>()?;
     let mut codes = Vec::with_capacity(count);
-    for _ in 0..count {
-        let bytes = random::bytes::<10>()?;
+    for bytes in random.chunks_exact(CODE_BYTES).take(count) {
         let mut bits: u128 = 0;
         for b in bytes {
-            bits = (bits << 8) | u128::from(b);
+            bits = (bits << 8) | u128::from(*b);
         }
         let mut code = String::with_capacity(CODE_CHARS + 3);
         for i in 0..CODE_CHARS {
