@@ -7,12 +7,12 @@
 //
 // Usage: node scripts/build.mjs [--dev]   (--dev: skip wasm-opt, for quick iterations)
 import { execFileSync } from "node:child_process";
-import { createRequire } from "node:module";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { runtimeFiles } from "./runtime-files.mjs";
+import { wasmOptArgs, wasmOptPath } from "./wasm-opt.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const templates = path.join(root, "pkg-templates");
@@ -35,14 +35,6 @@ function crateVersion() {
   return match[1];
 }
 
-function wasmOptPath() {
-  const require = createRequire(import.meta.url);
-  const dir = path.dirname(require.resolve("binaryen/package.json"));
-  const bin = path.join(dir, "bin", "wasm-opt");
-  if (!fs.existsSync(bin)) throw new Error(`wasm-opt not found in ${dir}; run scripts/setup.sh npm`);
-  return bin;
-}
-
 // 1. Compile.
 run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown"]);
 const rawWasm = path.join(targetDir, "wasm32-unknown-unknown", "release", `${name}.wasm`);
@@ -60,27 +52,7 @@ const finalWasm = path.join(out, `${name}_bg.wasm`);
 if (dev) {
   fs.copyFileSync(path.join(work, "web", `${name}_bg.wasm`), finalWasm);
 } else {
-  // -O3, not -Oz: on the output of rustc's opt-level "z", -O3 makes an evaluate 1–3% faster
-  // for 0.2 KiB gzipped, and the Node cold start did not measurably change (bench/README.md, Build settings).
-  // Enable exactly what rustc emits for wasm32 by default; every supported runtime has them.
-  const features = ["bulk-memory", "nontrapping-float-to-int", "sign-ext", "mutable-globals", "reference-types", "multivalue"];
-  run(wasmOptPath(), [
-    "-O3",
-    ...features.map((f) => `--enable-${f}`),
-    // Two facts of this module that let wasm-opt drop bytes (1.1 KiB gzipped, bench/README.md):
-    // its memory is its own, so it starts zeroed (the zero runs of data segments need no
-    // bytes), and nothing lives below address 1024 (the data starts at 1 MiB and the stack
-    // grows down from there), so constant offsets fold into loads and stores.
-    "--zero-filled-memory",
-    "--low-memory-unused",
-    "--converge",
-    "--strip-debug",
-    "--strip-producers",
-    "--strip-target-features",
-    path.join(work, "web", `${name}_bg.wasm`),
-    "-o",
-    finalWasm,
-  ]);
+  run(wasmOptPath(), wasmOptArgs(path.join(work, "web", `${name}_bg.wasm`), finalWasm));
 }
 
 // The glue and the API, minified (except in --dev builds): what every runtime downloads and
