@@ -1,13 +1,14 @@
 //! The facts a decision reads, derived in one pass over each history (`src/signals.rs`), must
 //! equal the same rules written the obvious way — one filter over the history per fact — for
 //! random histories full of ties (failures and successes in the same second), every preset,
-//! with and without a device id.
+//! with and without a device id. And a history read in place from its bytes must give the same
+//! facts as its decoded events, also when its string tables hold a string twice.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use ciam_policy::api::{Attempt, DeviceRef, NetworkRef};
 use ciam_policy::signals::{elapsed, secs, Facts, Failures};
-use ciam_policy::state::{EventRef, HistoryRef};
-use ciam_policy::{presets, EventType, Policy};
+use ciam_policy::state::{encode_refs, view, EventRef, HistoryRef, ViewStorage};
+use ciam_policy::{presets, ChangeKind, EventType, Policy};
 use proptest::prelude::*;
 
 const NOW: i64 = 1_800_000_000;
@@ -132,5 +133,84 @@ proptest! {
             ..Attempt::default()
         };
         prop_assert_eq!(Facts::derive(&policy, &request), reference(&policy, &request));
+    }
+}
+
+/// Encoding 2 (see `src/state/encoding.rs`) written by hand, with every distinct string stored
+/// twice in its table and each event pointing at the copy `second` picks for it. `record` never
+/// writes a string twice, but the module reads bytes from outside.
+fn encode_with_duplicates<'a>(events: &[EventRef<'a>], second: &[bool]) -> Vec<u8> {
+    let mut tables: [Vec<&'a str>; 4] = Default::default();
+    let mut records = Vec::new();
+    for (i, event) in events.iter().enumerate() {
+        let copy = u8::from(second[i % second.len()]);
+        let mut position = |table: usize, text: Option<&'a str>| {
+            let Some(text) = text else { return 0 };
+            let strings = &mut tables[table];
+            let first = strings.iter().position(|s| *s == text).unwrap_or_else(|| {
+                strings.extend([text, text]);
+                strings.len() - 2
+            });
+            u8::try_from(first).unwrap() + copy
+        };
+        let (device, ip, country) = (position(0, event.device_id), position(1, event.ip), position(3, event.country));
+        let fields = u8::from(event.device_id.is_some()) | u8::from(event.ip.is_some()) << 1 | u8::from(event.country.is_some()) << 2;
+        let change = event.change.map_or(0, |c| c.index() as u8 + 1);
+        records.push(event.kind.index() as u8 | change << 4);
+        records.push(fields);
+        records.extend_from_slice(&event.at.to_le_bytes()[..5]);
+        records.extend_from_slice(&[device, ip, 0, country, 0]);
+        records.extend_from_slice(&[0; 8]);
+    }
+    let mut out = b"CH\x02\x00".to_vec();
+    for table in &tables {
+        out.push(u8::try_from(table.len()).unwrap());
+        out.extend(table.iter().map(|s| u8::try_from(s.len()).unwrap()));
+        out.extend(table.iter().flat_map(|s| s.bytes()));
+    }
+    out.push(u8::try_from(events.len()).unwrap());
+    out.extend_from_slice(&records);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2048, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn bytes_give_the_facts_of_their_events(
+        preset in 0..4usize,
+        raw in prop::collection::vec(event(), 0..40),
+        second in prop::collection::vec(any::<bool>(), 1..8),
+        device in 0..4usize,
+        ip in 0..3usize,
+        country in 0..3usize,
+    ) {
+        let policy = presets::load(presets::names()[preset]).unwrap();
+        // A credential change names what changed, or the bytes are not a valid history.
+        let events: Vec<EventRef<'static>> = refs(&raw)
+            .into_iter()
+            .map(|e| EventRef { change: (e.kind == EventType::CredentialChange).then_some(ChangeKind::ALL[0]), ..e })
+            .collect();
+        let attempt = |history| Attempt {
+            now: NOW,
+            action: "login",
+            device: Some(DeviceRef { id: DEVICES[device], ..DeviceRef::default() }),
+            network: Some(NetworkRef { ip: IPS[ip], country: COUNTRIES[country], ..NetworkRef::default() }),
+            history: Some(history),
+            ..Attempt::default()
+        };
+        let want = Facts::derive(&policy, &attempt(HistoryRef::new(None, &events)));
+        let written = encode_refs(None, &events);
+        let mut storage = ViewStorage::default();
+        let Ok(packed) = view(&written, &mut storage) else {
+            // More events of a class than a history holds: the hand-written bytes are refused too.
+            prop_assert!(view(&encode_with_duplicates(&events, &second), &mut ViewStorage::default()).is_err());
+            return Ok(());
+        };
+        prop_assert_eq!(&Facts::derive(&policy, &attempt(packed)), &want, "as record() writes it");
+        let doubled = encode_with_duplicates(&events, &second);
+        let mut storage = ViewStorage::default();
+        let packed = view(&doubled, &mut storage).unwrap();
+        prop_assert_eq!(&Facts::derive(&policy, &attempt(packed)), &want, "every string twice: {:?}", doubled);
     }
 }

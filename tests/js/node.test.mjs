@@ -322,6 +322,24 @@ test("node: a history from another realm is bytes too", async () => {
   assert.deepEqual(ciam.decodeHistory(foreign), ciam.decodeHistory(history));
 });
 
+test("node: history bytes whose table holds a string twice decide as their JSON form", async () => {
+  const ciam = await flavours["ESM import"]();
+  const engine = ciam.PolicyEngine.fromPreset("ciam-retail");
+  const at = 1799990000;
+  const written = engine.record(null, { type: "sign_in_success", at, deviceId: "phone-1" });
+  // Encoding 2 by hand: the device table holds "phone-1" twice, the event points at the second.
+  const ascii = (s) => [...s].map((c) => c.charCodeAt(0));
+  const time = [0, 8, 16, 24].map((shift) => (at >>> shift) & 255).concat(Math.floor(at / 2 ** 32));
+  const record = [written.at(-20), 1, ...time, 1, 0, 0, 0, 0, ...new Array(8).fill(0)];
+  // Header flag 1: lastSuccessAt follows, as record() writes it.
+  const doubled = new Uint8Array([...ascii("CH"), 2, 1, ...time, 2, 7, 7, ...ascii("phone-1phone-1"), 0, 0, 0, 1, ...record]);
+  assert.deepEqual(ciam.decodeHistory(doubled), ciam.decodeHistory(written));
+  const request = { now: 1800000000, action: "login", device: { id: "phone-1" }, session: { aal: 1, amr: ["pwd"], authTime: 1799999990 } };
+  const want = engine.evaluate({ ...request, history: written });
+  assert.equal(want.reasons.some((r) => r.code === "new_device"), false);
+  assert.deepEqual(engine.evaluate({ ...request, history: doubled }), want);
+});
+
 test("node: keys defined on Object.prototype (read-only, setters) do not change a request with history bytes", () => {
   // Not enumerable, so the fast path still runs; the JSON path copies the request, and that
   // copy must not meet them.
