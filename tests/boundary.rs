@@ -16,7 +16,8 @@
 //! - every double a JS number can be (fractions, `-0`, `NaN`, infinities, 2^53, 2^63, `1e21`,
 //!   subnormals, …), written into any number slot and into the JSON text the way
 //!   `JSON.stringify` writes it, keeps both statements above;
-//! - a history given as bytes decides as the same history in its JSON form;
+//! - a history given as bytes decides as the same history in its JSON form, and as the same
+//!   history written with every string twice in its tables (which `record` never writes);
 //! - random bytes, truncated packed buffers and packed buffers with random words changed never
 //!   panic in [`evaluate_packed`] (any status is fine).
 //!
@@ -32,6 +33,9 @@ use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use std::cell::RefCell;
 use std::sync::OnceLock;
+
+mod support;
+use support::history_bytes::with_repeated_strings;
 
 const NOW: i64 = 1_800_000_000;
 const DAY: i64 = 86_400;
@@ -420,13 +424,24 @@ fn check_spec(spec: &Spec, tally: &RefCell<Tally>) -> Result<(), TestCaseError> 
     if let Some(bytes) = history.as_deref() {
         if let Ok(json_form) = decode(bytes) {
             let mut with_json = request.clone();
-            with_json.history = Some(json_form);
+            with_json.history = Some(json_form.clone());
             let (mut as_bytes, mut as_json) = (Output::default(), Output::default());
             let a = evaluate_text(policy, &text, Some(bytes), source.as_deref(), &mut as_bytes);
             let b = evaluate_text(policy, &ciam_policy::json::to_string(&with_json), None, source.as_deref(), &mut as_json);
             prop_assert_eq!(a, b, "history as bytes vs JSON form: {}", text);
             if a == Status::Decision {
                 prop_assert_eq!((&as_bytes.words, &as_bytes.nums, &as_bytes.text), (&as_json.words, &as_json.nums, &as_json.text));
+            }
+            // And as bytes that store every string twice, events pointing at either copy.
+            let repeated = with_repeated_strings(json_form.last_success_at, &json_form.event_refs(), &[true, false, false]);
+            let mut as_repeated = Output::default();
+            let c = evaluate_text(policy, &text, Some(&repeated), source.as_deref(), &mut as_repeated);
+            prop_assert_eq!(a, c, "history as bytes vs with repeated strings: {}", text);
+            if a == Status::Decision {
+                prop_assert_eq!(
+                    (&as_bytes.words, &as_bytes.nums, &as_bytes.text),
+                    (&as_repeated.words, &as_repeated.nums, &as_repeated.text)
+                );
             }
         }
     }

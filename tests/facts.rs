@@ -11,6 +11,9 @@ use ciam_policy::state::{encode_refs, view, EventRef, HistoryRef, ViewStorage};
 use ciam_policy::{presets, ChangeKind, EventType, Policy};
 use proptest::prelude::*;
 
+mod support;
+use support::history_bytes::with_repeated_strings;
+
 const NOW: i64 = 1_800_000_000;
 
 /// The rules, one filter each (the implementation before the single pass).
@@ -136,43 +139,6 @@ proptest! {
     }
 }
 
-/// Encoding 2 (see `src/state/encoding.rs`) written by hand, with every distinct string stored
-/// twice in its table and each event pointing at the copy `second` picks for it. `record` never
-/// writes a string twice, but the module reads bytes from outside.
-fn encode_with_duplicates<'a>(events: &[EventRef<'a>], second: &[bool]) -> Vec<u8> {
-    let mut tables: [Vec<&'a str>; 4] = Default::default();
-    let mut records = Vec::new();
-    for (i, event) in events.iter().enumerate() {
-        let copy = u8::from(second[i % second.len()]);
-        let mut position = |table: usize, text: Option<&'a str>| {
-            let Some(text) = text else { return 0 };
-            let strings = &mut tables[table];
-            let first = strings.iter().position(|s| *s == text).unwrap_or_else(|| {
-                strings.extend([text, text]);
-                strings.len() - 2
-            });
-            u8::try_from(first).unwrap() + copy
-        };
-        let (device, ip, country) = (position(0, event.device_id), position(1, event.ip), position(3, event.country));
-        let fields = u8::from(event.device_id.is_some()) | u8::from(event.ip.is_some()) << 1 | u8::from(event.country.is_some()) << 2;
-        let change = event.change.map_or(0, |c| c.index() as u8 + 1);
-        records.push(event.kind.index() as u8 | change << 4);
-        records.push(fields);
-        records.extend_from_slice(&event.at.to_le_bytes()[..5]);
-        records.extend_from_slice(&[device, ip, 0, country, 0]);
-        records.extend_from_slice(&[0; 8]);
-    }
-    let mut out = b"CH\x02\x00".to_vec();
-    for table in &tables {
-        out.push(u8::try_from(table.len()).unwrap());
-        out.extend(table.iter().map(|s| u8::try_from(s.len()).unwrap()));
-        out.extend(table.iter().flat_map(|s| s.bytes()));
-    }
-    out.push(u8::try_from(events.len()).unwrap());
-    out.extend_from_slice(&records);
-    out
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2048, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -204,11 +170,11 @@ proptest! {
         let mut storage = ViewStorage::default();
         let Ok(packed) = view(&written, &mut storage) else {
             // More events of a class than a history holds: the hand-written bytes are refused too.
-            prop_assert!(view(&encode_with_duplicates(&events, &second), &mut ViewStorage::default()).is_err());
+            prop_assert!(view(&with_repeated_strings(None, &events, &second), &mut ViewStorage::default()).is_err());
             return Ok(());
         };
         prop_assert_eq!(&Facts::derive(&policy, &attempt(packed)), &want, "as record() writes it");
-        let doubled = encode_with_duplicates(&events, &second);
+        let doubled = with_repeated_strings(None, &events, &second);
         let mut storage = ViewStorage::default();
         let packed = view(&doubled, &mut storage).unwrap();
         prop_assert_eq!(&Facts::derive(&policy, &attempt(packed)), &want, "every string twice: {:?}", doubled);

@@ -1,7 +1,8 @@
-//! Shared test support: the generic data-driven case runner.
+//! Shared test support: the generic data-driven case runner, and history bytes written by hand.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 pub mod case_runner;
+pub mod history_bytes;
 
 use ciam_policy::error::Error;
 use ciam_policy::json::{FromJson, ToJson};
