@@ -8,12 +8,32 @@
 //        node bench/functions.mjs --save FILE    keep this build's list (before a change)
 //        node bench/functions.mjs --diff FILE    functions this build has and that one had not,
 //                                                and the other way round, then size changes
+//        node bench/functions.mjs --check        also fail when a function of a per-event loop
+//                                                is out of line (see HOT_LOOP below); the test
+//                                                command runs this
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { wasmOptArgs, wasmOptPath } from "../scripts/wasm-opt.mjs";
+
+/**
+ * Functions that run once per event or record of a history on every decision, and must stay
+ * inlined into their loops: each of these, left out of line by an unrelated change, made the
+ * payout 1.1–1.3 times slower with every test still passing (bench/README.md, "Layout noise").
+ * A name here that shows up in the build's function list fails `--check`. This is not a
+ * timing test: it reads which functions the optimized build has.
+ */
+const HOT_LOOP = [
+  ["ChunksExact", "a slice iterator's `next`: once three places used `chunks_exact`, it stayed a call per record (payout 1.12–1.14×); write such loops by index"],
+  ["Packed::fact", "the fact of one event: its comparison, as a closure, stayed a call per event (payout 1.21×)"],
+  ["FactIter", "the facts iterator: its `next` out of line made the payout 1.30×"],
+  ["Facts::derive::{{closure}}", "a closure of the deciding loop over the events"],
+  ["Packed::read::{{closure}}", "a closure of the record check, run for every record"],
+  ["match_of", "how an event's string compares with the request's, three times per event"],
+  ["PositionSet::contains", "the test of a table position, three times per event"],
+];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -44,6 +64,19 @@ if (option("--save")) {
   const sorted = [...functions].sort((a, b) => b.size - a.size).slice(0, top);
   console.log(`${functions.length} functions; the ${sorted.length} largest (body bytes):`);
   for (const f of sorted) console.log(`${String(f.size).padStart(7)}  ${f.name}`);
+}
+
+if (args.includes("--check")) {
+  const outOfLine = HOT_LOOP.filter(([pattern]) => functions.some((f) => f.name.includes(pattern)));
+  if (outOfLine.length > 0) {
+    console.error("functions of a per-event loop are out of line in this build:");
+    for (const [pattern, why] of outOfLine) {
+      console.error(`  ${functions.find((f) => f.name.includes(pattern)).name}\n    ${why}`);
+    }
+    console.error("bench/README.md, \"Layout noise\", says how this happens and how it was fixed before.");
+    process.exit(1);
+  }
+  console.log(`the ${HOT_LOOP.length} functions of per-event loops checked are all inlined`);
 }
 
 /** Functions only in one list (by name; a name can repeat), then bodies whose size changed. */

@@ -35,6 +35,6 @@ step "js: the installed package in Node (ESM, CJS), tsc, Chromium, workerd, Deno
 node --test --test-concurrency=1 tests/js/*.test.mjs
 
 # Timing is never asserted; the smoke run only keeps the suite working (see README, Performance).
-step "bench: npm run bench -- --smoke (every benchmark once, few iterations), and the function list of the build"
+step "bench: npm run bench -- --smoke (every benchmark once, few iterations); the build's functions of per-event loops are inlined"
 npm run bench --silent -- --smoke
-node bench/functions.mjs --top 5
+node bench/functions.mjs --top 5 --check
